@@ -184,12 +184,13 @@ def run_experiment(
                 end = ev
             if on_event is not None:
                 on_event(ev)
-    except BaseException:
+    except BaseException as e:
         writer.flush_snapshots()
         writer.save_model(model.state_dict())
-        writer.set_status(
-            "failed", "Training ended with an internal error; what it recorded is kept."
-        )
+        if isinstance(e, KeyboardInterrupt):
+            writer.set_status("stopped", "Interrupted from the keyboard; what it recorded is kept.")
+        else:
+            writer.set_status("failed", "Training ended with an error; what it recorded is kept.")
         raise
     assert end is not None
     writer.flush_snapshots()

@@ -1,0 +1,121 @@
+"""`python -m core bench`: the lab's speed targets measured in one run, printed as a table."""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+
+import numpy as np
+import torch
+
+from core.experiment import preset, run_experiment
+from core.runs import RunStore, load_run
+
+TARGETS = {
+    "generation": 20_000.0,  # images/s
+    "conv_throughput": 2_000.0,  # images/s forward+backward, default model, its batch size
+    "fast_seconds_to_99": 5.0,  # s of training
+    "capture_seconds": 0.3,  # s for a 1920x1440 capture
+}
+
+
+def _row(name: str, value: float | str, unit: str, target: str = "", ok: bool | None = None):
+    return {"measure": name, "value": value, "unit": unit, "target": target, "ok": ok}
+
+
+def bench_generation(quick: bool) -> dict:
+    from core.waveforms import generation_rate
+
+    rate = max(generation_rate(n=2000 if quick else 20_000, seed=s) for s in range(2))
+    t = TARGETS["generation"]
+    return _row("waveform generation", round(rate), "images/s", f">= {t:,.0f}", rate >= t)
+
+
+def bench_throughput(quick: bool) -> dict:
+    from core.model import throughput
+
+    exp = preset("fast")
+    rate = throughput(exp.model, batch=exp.train.batch_size, impl="auto", seconds=1 if quick else 4)
+    t = TARGETS["conv_throughput"]
+    return _row("fast model forward+backward", round(rate), "images/s", f">= {t:,.0f}", rate >= t)
+
+
+def bench_fast_to_99(quick: bool, root: str) -> tuple[dict, float]:
+    """Training seconds the default preset needs for 99% held-out accuracy (median of seeds)."""
+    seeds = [0] if quick else [0, 1, 2]
+    times, reached = [], []
+    for s in seeds:
+        exp = preset("fast").with_changes(seed=s, epochs=10, target_accuracy=0.99)
+        res = run_experiment(exp, RunStore(root))
+        times.append(res.seconds)
+        reached.append((res.metrics.get("test_accuracy") or 0) >= 0.99)
+    secs = statistics.median(times)
+    t = TARGETS["fast_seconds_to_99"]
+    ok = all(reached) and secs <= t
+    detail = ", ".join(f"{x:.1f}" for x in times)
+    row = _row(f"fast preset to 99% (seeds: {detail} s)", round(secs, 2), "s", f"<= {t:g}", ok)
+    if not all(reached):
+        row["measure"] += f"; {reached.count(False)} seed(s) never reached 99%"
+    return row, secs
+
+
+def bench_paper(quick: bool, root: str, budget: float) -> list[dict]:
+    """The study's network and recipe: s/epoch, and accuracy after the fast preset's time."""
+    exp = preset("paper")
+    if quick:
+        exp = exp.with_changes(n_train=2000, n_test=200, batch_size=500)
+    exp = exp.with_changes(epochs=1, eval_every=1, snapshot_every=1)
+    res = run_experiment(exp, RunStore(root))
+    metrics = load_run(res.run_dir).metrics
+    per_epoch = res.seconds / max(res.steps / exp.train.steps_per_epoch(), 1e-9)
+    within = [m for m in metrics if m["train_seconds"] <= budget] or metrics[:1]
+    acc_budget = within[-1]["test_accuracy"]
+    return [
+        _row(f"paper preset, {exp.train.n_train} images/epoch", round(per_epoch, 1), "s/epoch"),
+        _row(f"paper held-out accuracy after {budget:.1f} s", round(acc_budget, 3), "fraction"),
+        _row("paper held-out accuracy after 1 epoch", round(res.metrics["test_accuracy"], 3), ""),
+    ]
+
+
+def bench_capture(quick: bool) -> dict:
+    from core.capture import pipeline_seconds
+
+    secs = pipeline_seconds(repeats=2 if quick else 5)
+    t = TARGETS["capture_seconds"]
+    return _row("capture pipeline, 1920x1440", round(secs, 3), "s", f"<= {t:g}", secs <= t)
+
+
+def run_benchmarks(quick: bool = False) -> list[dict]:
+    """All measurements; quick=True shrinks them for a smoke test."""
+    torch.manual_seed(0)
+    np.random.seed(0)
+    rows = [bench_generation(quick), bench_throughput(quick)]
+    with tempfile.TemporaryDirectory() as root:
+        fast_row, secs = bench_fast_to_99(quick, root)
+        rows.append(fast_row)
+        rows.extend(bench_paper(quick, root, budget=secs))
+    rows.append(bench_capture(quick))
+    rows.append(_row("torch threads", torch.get_num_threads(), ""))
+    return rows
+
+
+def format_table(rows: list[dict]) -> str:
+    """Rows -> an aligned text table."""
+    head = ("measure", "value", "unit", "target", "ok")
+    cells = [head] + [
+        (
+            r["measure"],
+            f"{r['value']:,}" if isinstance(r["value"], (int, float)) else str(r["value"]),
+            r["unit"],
+            r["target"],
+            "" if r["ok"] is None else ("yes" if r["ok"] else "NO"),
+        )
+        for r in rows
+    ]
+    widths = [max(len(c[i]) for c in cells) for i in range(len(head))]
+    lines = ["  ".join(c[i].ljust(widths[i]) for i in range(len(head))) for c in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+__all__ = ["run_benchmarks", "format_table"]
