@@ -161,6 +161,7 @@ def run_experiment(
     control: TrainControl | None = None,
     on_event: Callable[[TrainEvent], None] | None = None,
     name: str | None = None,
+    run_dir: Path | None = None,
 ) -> RunResult:
     """Generate data, build the network, train and record everything into a new run folder."""
     store = store or RunStore()
@@ -169,9 +170,11 @@ def run_experiment(
     data = make_datasets(exp.waveforms, exp.train.n_train, exp.train.n_test, exp.train.seed)
     model = build_model(exp.model, seed=exp.train.seed)
     params = count_params(model)
-    run_dir = store.new_run_dir(name or f"{exp.preset}-s{exp.train.seed}")
+    run_dir = run_dir or store.new_run_dir(name or f"{exp.preset}-s{exp.train.seed}")
     config = experiment_to_dict(exp) | {"params": params, "device": str(device)}
     writer = RunWriter(run_dir, config)
+    if on_event is not None:
+        on_event(TrainEvent("created", 0, 0.0, {"run_dir": run_dir, "params": params}))
     end: TrainEvent | None = None
     try:
         for ev in train(model, data, exp.train, control, device):

@@ -1,0 +1,121 @@
+"""The command line: train --json, predict (good and bad files), runs, bench --quick."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from core.cli import main
+from core.waveforms import WaveformSpec, render_batch
+
+ROOT = Path(__file__).resolve().parents[1]
+SMOKE = ["--n-train", "240", "--n-test", "60", "--batch-size", "24", "--epochs", "2"]
+
+
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("runs")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "core",
+            "train",
+            "--preset",
+            "fast",
+            "--seed",
+            "1",
+            *SMOKE,
+            "--runs-dir",
+            str(root),
+            "--json",
+        ],  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_train_json_summary(trained_run):
+    keys = {"run_dir", "preset", "epochs", "steps", "seconds", "train_accuracy", "test_accuracy",
+            "params", "status"}  # fmt: skip
+    assert set(trained_run) == keys
+    assert trained_run["preset"] == "fast" and trained_run["epochs"] == 2
+    assert trained_run["steps"] == 20 and trained_run["status"] == "done"
+    assert 0 <= trained_run["test_accuracy"] <= 1 and trained_run["params"] > 15_000
+    assert (Path(trained_run["run_dir"]) / "snapshots.npz").is_file()
+
+
+def save_waveforms(tmp_path, n=6):
+    imgs, labels = render_batch(WaveformSpec(), n, seed=9)
+    paths = []
+    for i, img in enumerate(imgs):
+        p = tmp_path / f"wave{i}.png"
+        Image.fromarray((img * 255).astype(np.uint8)).resize((400, 300)).save(p)
+        paths.append(str(p))
+    return paths
+
+
+def test_predict_json_and_a_bad_file(trained_run, tmp_path, capsys):
+    good = save_waveforms(tmp_path, 3)
+    bad = tmp_path / "notes.png"
+    bad.write_text("this is not an image")
+    code = main(
+        ["predict", "--run", trained_run["run_dir"], good[0], str(bad), *good[1:], "--json"]
+    )
+    out, err = capsys.readouterr()
+    assert code != 0
+    results = json.loads(out)
+    assert [r["file"] for r in results] == good
+    for r in results:
+        assert r["label"] in ("square", "gaussian", "sine")
+        assert abs(sum(r["probabilities"].values()) - 1) < 1e-4
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(str(bad)) and "Traceback" not in err
+
+
+def test_predict_plain_text_output(trained_run, tmp_path, capsys):
+    good = save_waveforms(tmp_path, 2)
+    assert main(["predict", "--run", trained_run["run_dir"], *good]) == 0
+    out = capsys.readouterr().out
+    assert out.count("\n") == 2 and "square" in out and "sine" in out
+
+
+def test_predict_with_a_missing_run_says_so(tmp_path, capsys):
+    code = main(["predict", "--run", str(tmp_path / "nope"), "x.png"])
+    assert code == 2
+    assert capsys.readouterr().err.startswith("error: There is no run folder")
+
+
+def test_bad_crop_and_settings_are_sentences(trained_run, tmp_path, capsys):
+    good = save_waveforms(tmp_path, 1)
+    assert main(["predict", "--run", trained_run["run_dir"], *good, "--crop", "10,10,5,5"]) == 2
+    assert "--crop" in capsys.readouterr().err
+    assert main(["train", "--lr", "-1", "--runs-dir", str(tmp_path)]) == 2
+    assert "learning rate" in capsys.readouterr().err
+
+
+def test_runs_lists_and_warns(trained_run, tmp_path, capsys):
+    root = Path(trained_run["run_dir"]).parent
+    (root / "broken").mkdir(exist_ok=True)
+    assert main(["runs", "--runs-dir", str(root)]) == 0
+    out, err = capsys.readouterr()
+    assert Path(trained_run["run_dir"]).name in out and "broken" in err
+
+
+def test_runs_dir_from_environment(tmp_path):
+    env = os.environ | {"KERNEL_LAB_RUNS": str(tmp_path)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "core", "train", *SMOKE, "--epochs", "1", "--json"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert Path(json.loads(proc.stdout.splitlines()[-1])["run_dir"]).parent == tmp_path

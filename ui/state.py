@@ -1,0 +1,120 @@
+"""Session state shared across pages: the current run, and the runs a page can pick from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from core.errors import LabError
+from core.runs import Run, RunStore, load_run
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE_RUNS = REPO / "examples" / "runs"  # shipped so a first launch has something real to show
+RUN_KEY = "lab_run"  # session-state key holding the chosen run's folder path (str)
+
+
+def store() -> RunStore:
+    """The runs root ($KERNEL_LAB_RUNS or runs/) where new training runs are saved."""
+    return RunStore()
+
+
+def all_runs() -> tuple[list[Run], list[str]]:
+    """Saved runs newest first, then the shipped example runs; plus warnings for damaged folders."""
+    runs, warnings = store().list_runs()
+    examples, ex_warn = RunStore(EXAMPLE_RUNS).list_runs()
+    return runs + examples, warnings + ex_warn
+
+
+def is_example(run: Run) -> bool:
+    return run.path.resolve().parent == EXAMPLE_RUNS.resolve()
+
+
+def run_label(run: Run) -> str:
+    return run.label + ("  [example]" if is_example(run) else "")
+
+
+def run_picker(key: str, *, label: str = "Run", need_model: bool = False) -> Run | None:
+    """A selectbox over all runs, shared across pages through session state; newest by default."""
+    runs, warnings = all_runs()
+    for w in warnings:
+        st.warning(w, icon="⚠️")
+    if need_model:
+        runs = [r for r in runs if r.has_model()]
+    if not runs:
+        st.info("No runs yet: train one on the Train page (it takes a few seconds).")
+        return None
+    paths = [str(r.path) for r in runs]
+    current = st.session_state.get(RUN_KEY)
+    index = paths.index(current) if current in paths else 0
+    choice = st.selectbox(
+        label, range(len(runs)), index=index, format_func=lambda i: run_label(runs[i]), key=key
+    )
+    st.session_state[RUN_KEY] = paths[choice]
+    return runs[choice]
+
+
+def select_run(path: str | Path) -> None:
+    """Make a run the current one on every page (e.g. after training it)."""
+    st.session_state[RUN_KEY] = str(path)
+
+
+def current_run() -> Run | None:
+    """The run chosen on any page, or the newest; None when there are none."""
+    path = st.session_state.get(RUN_KEY)
+    if path:
+        try:
+            return load_run(path)
+        except LabError:
+            st.session_state.pop(RUN_KEY, None)
+    runs, _ = all_runs()
+    return runs[0] if runs else None
+
+
+def show_error(e: Exception) -> None:
+    """A user-facing error as one sentence on the page."""
+    st.error(str(e) if isinstance(e, LabError) else f"Something went wrong ({type(e).__name__}).")
+
+
+# --- waveform settings carried from the Waveforms page to the Train page -----------------------
+SPEC_KEY = "lab_waveform_spec"  # spec_to_dict() of the WaveformSpec the Train page trains on
+STICKY_KEY = "lab_sticky"  # last values of widgets that keep their value across page switches
+
+
+def use_spec_for_training(spec) -> None:
+    """Make the Train page generate its images with this WaveformSpec."""
+    from core.waveforms import spec_to_dict
+
+    st.session_state[SPEC_KEY] = spec_to_dict(spec)
+
+
+def training_spec():
+    """(WaveformSpec, True) as stored by the Waveforms page, else (the default spec, False)."""
+    from core.waveforms import WaveformSpec, spec_from_dict
+
+    stored = st.session_state.get(SPEC_KEY)
+    if stored is not None:
+        try:
+            return spec_from_dict(dict(stored)), True
+        except LabError:
+            st.session_state.pop(SPEC_KEY, None)
+    return WaveformSpec(), False
+
+
+def sticky(key: str, default):
+    """Seed widget `key` with its value from the last visit (or `default`); returns the key.
+
+    Streamlit forgets a widget's value when another page runs; create the widget with
+    `key=sticky(key, default)` and no `value=` so it comes back as the user left it.
+    """
+    saved = st.session_state.setdefault(STICKY_KEY, {})
+    if key not in st.session_state:
+        st.session_state[key] = saved.get(key, default)
+    saved[key] = st.session_state[key]
+    return key
+
+
+def set_sticky(key: str, value) -> None:
+    """Set a sticky widget's value (from a callback, before the widget is drawn)."""
+    st.session_state[key] = value
+    st.session_state.setdefault(STICKY_KEY, {})[key] = value
