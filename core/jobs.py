@@ -227,7 +227,7 @@ class JobQueue:
         return self._active
 
     def stop_owner(self, owner: str) -> int:
-        """Stop every unfinished job of one owner (a browser session that ended); returns how many."""
+        """Stop every unfinished job of one owner (a browser session that ended); how many."""
         n = 0
         for job in list(self.jobs):
             if job.owner == owner and not job.progress().finished:

@@ -1,4 +1,4 @@
-"""Experiments end to end: presets, running into a run folder, reloading, predicting, the job queue."""
+"""Experiments end to end: presets, run folders, reloading, predicting, the job queue."""
 
 import json
 import time
@@ -10,7 +10,7 @@ import torch
 from core.errors import LabError
 from core.experiment import experiment_from_dict, experiment_to_dict, preset, run_experiment
 from core.jobs import JobQueue
-from core.model import count_params, build_model
+from core.model import build_model, count_params
 from core.predict import load_predictor
 from core.runs import RunStore, load_run
 from core.waveforms import WaveformSpec, class_names, render_batch

@@ -1,4 +1,4 @@
-"""The repository's promises to a newcomer: the README's commands, CI, pins, and core's independence."""
+"""The repository's promises to a newcomer: README commands, CI, pins, core without streamlit."""
 
 import re
 from pathlib import Path
