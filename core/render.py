@@ -1,0 +1,284 @@
+"""Drawing kernels: a zero-centred diverging colour scale, montages, evolution GIFs and PNG bytes.
+
+Everything is drawn with NumPy and Pillow (no pyplot figures) because the Kernels page redraws the
+montage on every slider move. Images are built as palette indices first so that a GIF can reuse them
+without colour quantisation: indices `0 .. N_LEVELS-1` are the diverging scale, then the gap colour,
+the caption text colour and the caption background.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Literal
+
+import matplotlib
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from core.errors import LabError
+
+View = Literal["weights", "change_init", "change_prev"]
+Scale = Literal["shared", "per_kernel"]
+
+VIEWS: tuple[str, ...] = ("weights", "change_init", "change_prev")
+VIEW_LABELS = {
+    "weights": "weights",
+    "change_init": "change since initialisation",
+    "change_prev": "change since the previous snapshot",
+}
+# Odd so that 0 falls exactly on the middle level; 253 leaves three palette entries for the gap,
+# caption text and caption background (a GIF palette holds 256).
+N_LEVELS = 253
+_MID = N_LEVELS // 2
+GAP_INDEX, TEXT_INDEX, CAPTION_BG_INDEX = N_LEVELS, N_LEVELS + 1, N_LEVELS + 2
+GAP_RGB = (48, 48, 48)
+TEXT_RGB = (20, 20, 20)
+CAPTION_BG_RGB = (255, 255, 255)
+
+
+def _diverging_lut(name: str = "RdBu_r") -> np.ndarray:
+    """uint8 (N_LEVELS, 3): blue (negative) .. near-white (zero) .. red (positive)."""
+    cmap = matplotlib.colormaps[name]
+    return np.round(cmap(np.linspace(0.0, 1.0, N_LEVELS))[:, :3] * 255).astype(np.uint8)
+
+
+LUT = _diverging_lut()
+PALETTE = np.vstack([LUT, [GAP_RGB, TEXT_RGB, CAPTION_BG_RGB]]).astype(np.uint8)  # (256, 3)
+_PALETTE_BYTES = PALETTE.tobytes()
+
+
+def _levels(values: np.ndarray, vmax: float | np.ndarray) -> np.ndarray:
+    """uint8 palette indices of `values` on the scale [-vmax, vmax]; NaN and vmax <= 0 give zero."""
+    vmax = np.asarray(vmax, dtype=np.float32)
+    vmax = np.where(np.isfinite(vmax) & (vmax > 0), vmax, np.float32(1.0))
+    idx = np.rint(np.asarray(values, dtype=np.float32) / vmax * _MID) + _MID
+    idx = np.nan_to_num(idx, nan=_MID)
+    return np.clip(idx, 0, N_LEVELS - 1).astype(np.uint8)
+
+
+def diverging_rgb(values: np.ndarray, vmax: float) -> np.ndarray:
+    """uint8 (..., H, W, 3) colours of `values` (..., H, W): 0 neutral, -vmax blue, +vmax red."""
+    return LUT[_levels(values, vmax)]
+
+
+def _as_kernels(weights: np.ndarray) -> np.ndarray:
+    """float32 (k, K, K) from (k, K, K) or (k, 1, K, K) NumPy/torch weights."""
+    w = np.asarray(weights.detach().cpu() if hasattr(weights, "detach") else weights, np.float32)
+    if w.ndim == 4:
+        w = w[:, 0]
+    if w.ndim == 2:
+        w = w[None]
+    if w.ndim != 3:
+        raise ValueError(f"expected kernels (k, K, K) or (k, 1, K, K), got shape {w.shape}")
+    return w
+
+
+def kernel_vmax(weights: np.ndarray, scale: Scale = "shared") -> np.ndarray:
+    """float32 (k,) half-range of each kernel's colour scale: max |w| of all kernels or its own."""
+    w = _as_kernels(weights)
+    per = np.abs(w).reshape(len(w), -1).max(axis=1) if w.size else np.zeros(len(w))
+    if scale == "shared":
+        per = np.full(len(w), per.max() if len(per) else 0.0)
+    elif scale != "per_kernel":
+        raise ValueError(f"scale must be 'shared' or 'per_kernel', not {scale!r}")
+    return per.astype(np.float32)
+
+
+def kernel_view(weights_frames: np.ndarray, frame: int, view: View = "weights") -> np.ndarray:
+    """float32 (k, K, K) of snapshot `frame` (negative counts from the end) in the chosen view."""
+    wf = np.asarray(weights_frames, dtype=np.float32)
+    n = len(wf)
+    if not -n <= frame < n:
+        raise LabError(f"Snapshot {frame} does not exist: this run has {n} snapshots.")
+    frame %= n
+    w = wf[frame]
+    if view == "weights":
+        out = w
+    elif view == "change_init":
+        out = w - wf[0]
+    elif view == "change_prev":
+        out = w - wf[frame - 1] if frame > 0 else np.zeros_like(w)
+    else:
+        raise ValueError(f"view must be one of {VIEWS}, not {view!r}")
+    return _as_kernels(out)
+
+
+def _montage_levels(
+    kernels: np.ndarray, vmax: np.ndarray, upscale: int, gap: int, ncols: int | None
+) -> np.ndarray:
+    """uint8 (H, W) palette indices: kernels in a grid, nearest-neighbour upscaled, gaps between."""
+    k, kh, kw = kernels.shape
+    ncols = k if not ncols else max(1, min(ncols, k))
+    nrows = -(-k // ncols)
+    levels = _levels(kernels, vmax.reshape(-1, 1, 1))  # (k, K, K)
+    levels = levels.repeat(upscale, axis=1).repeat(upscale, axis=2)  # (k, K*u, K*u)
+    th, tw = kh * upscale, kw * upscale
+    out = np.full(
+        (nrows * th + (nrows - 1) * gap, ncols * tw + (ncols - 1) * gap), GAP_INDEX, np.uint8
+    )
+    for i in range(k):
+        r, c = divmod(i, ncols)
+        out[r * (th + gap) : r * (th + gap) + th, c * (tw + gap) : c * (tw + gap) + tw] = levels[i]
+    return out
+
+
+def _resolve_vmax(kernels: np.ndarray, scale: Scale, view_vmax) -> np.ndarray:
+    if view_vmax is None:
+        return kernel_vmax(kernels, scale)
+    return np.broadcast_to(np.asarray(view_vmax, dtype=np.float32), (len(kernels),))
+
+
+def kernel_montage(
+    weights: np.ndarray,
+    *,
+    scale: Scale = "shared",
+    view_vmax: float | np.ndarray | None = None,
+    upscale: int = 8,
+    gap: int = 4,
+    ncols: int | None = None,
+    caption: str | None = None,
+) -> np.ndarray:
+    """uint8 (H, W, 3) kernels (k,[1,]K,K) side by side; `view_vmax` (scalar or (k,)) fixes it."""
+    kernels = _as_kernels(weights)
+    levels = _montage_levels(kernels, _resolve_vmax(kernels, scale, view_vmax), upscale, gap, ncols)
+    if caption:
+        levels = _with_caption(levels, caption)
+    return PALETTE[levels]
+
+
+def _font(size: int = 12) -> ImageFont.ImageFont:
+    try:
+        return ImageFont.load_default(size=size)
+    except TypeError:  # Pillow without FreeType: a fixed bitmap font
+        return ImageFont.load_default()
+
+
+_CAPTION_H = 16
+
+
+def _with_caption(levels: np.ndarray, text: str) -> np.ndarray:
+    """uint8 (H + 16, W) palette indices with a caption strip drawn under the image."""
+    strip = Image.new("P", (levels.shape[1], _CAPTION_H), CAPTION_BG_INDEX)
+    ImageDraw.Draw(strip).text((3, 1), text, fill=TEXT_INDEX, font=_font())
+    return np.vstack([levels, np.asarray(strip, dtype=np.uint8)])
+
+
+def _png(img: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", compress_level=1)
+    return buf.getvalue()
+
+
+def montage_png(weights: np.ndarray, **kwargs) -> bytes:
+    """PNG bytes of `kernel_montage(weights, **kwargs)`."""
+    return _png(Image.fromarray(kernel_montage(weights, **kwargs)))
+
+
+def _frame_views(weights_frames: np.ndarray, idx: np.ndarray, view: View) -> np.ndarray:
+    """float32 (len(idx), k, K, K) of the chosen view; change_prev is taken between shown frames."""
+    wf = np.asarray(weights_frames, dtype=np.float32)
+    w = wf[idx].reshape(len(idx), wf.shape[1], wf.shape[-2], wf.shape[-1])
+    if view == "weights":
+        return w
+    if view == "change_init":
+        return w - wf[0].reshape(w.shape[1:])
+    if view == "change_prev":
+        prev = np.concatenate([w[:1], w[:-1]])
+        return w - prev
+    raise ValueError(f"view must be one of {VIEWS}, not {view!r}")
+
+
+def sample_frames(n_frames: int, max_frames: int) -> np.ndarray:
+    """int64 indices of at most `max_frames` evenly spread frames, always the first and the last."""
+    if n_frames <= max_frames:
+        return np.arange(n_frames)
+    return np.unique(np.rint(np.linspace(0, n_frames - 1, max(2, max_frames))).astype(np.int64))
+
+
+def evolution_gif(
+    weights_frames: np.ndarray,
+    *,
+    view: View = "weights",
+    scale: Scale = "shared",
+    fps: float = 10.0,
+    max_frames: int = 150,
+    upscale: int = 4,
+    gap: int = 4,
+    steps: np.ndarray | None = None,
+    epochs: np.ndarray | None = None,
+    caption: bool = True,
+) -> bytes:
+    """Animated GIF bytes of the snapshots (F,k,1,K,K), one colour scale fixed across all frames."""
+    wf = np.asarray(weights_frames, dtype=np.float32)
+    if len(wf) == 0:
+        raise LabError("This run has no kernel snapshots to animate yet.")
+    idx = sample_frames(len(wf), max_frames)
+    views = _frame_views(wf, idx, view)  # (n, k, K, K)
+    per_kernel = np.abs(views).max(axis=(0, 2, 3))  # (k,) over every shown frame: an honest scale
+    vmax = per_kernel if scale == "per_kernel" else np.full_like(per_kernel, per_kernel.max())
+    frames = []
+    for n, i in enumerate(idx):
+        levels = _montage_levels(views[n], vmax, upscale, gap, None)
+        if caption:
+            text = f"snapshot {i}/{len(wf) - 1}"
+            if steps is not None:
+                text += f"  step {int(steps[i])}"
+            if epochs is not None:
+                text += f"  epoch {int(epochs[i])}"
+            levels = _with_caption(levels, text)
+        img = Image.frombytes("P", levels.shape[::-1], levels.tobytes())
+        img.putpalette(_PALETTE_BYTES)
+        frames.append(img)
+    buf = io.BytesIO()
+    duration = max(20, int(round(1000.0 / max(fps, 0.1))))
+    frames[0].save(
+        buf,
+        format="GIF",
+        save_all=True,
+        append_images=frames[1:],
+        duration=duration,
+        loop=0,
+        optimize=False,
+        disposal=1,
+    )
+    return buf.getvalue()
+
+
+def colourbar(
+    vmax: float, *, width: int = 256, height: int = 14, labels: bool = True
+) -> np.ndarray:
+    """uint8 (h, width, 3) horizontal legend of the diverging scale from -vmax to +vmax."""
+    ramp = np.linspace(-1.0, 1.0, width, dtype=np.float32)
+    levels = np.broadcast_to(_levels(ramp, 1.0), (height, width)).copy()
+    if labels:
+        strip = Image.new("P", (width, _CAPTION_H), CAPTION_BG_INDEX)
+        draw = ImageDraw.Draw(strip)
+        font = _font(11)
+        for text, x, anchor in (
+            (f"-{vmax:.3g}", 1, "la"),
+            ("0", width // 2, "ma"),
+            (f"+{vmax:.3g}", width - 2, "ra"),
+        ):
+            try:
+                draw.text((x, 1), text, fill=TEXT_INDEX, font=font, anchor=anchor)
+            except ValueError:  # bitmap fonts do not support anchors
+                draw.text((max(0, x - 8 * (anchor != "la")), 1), text, fill=TEXT_INDEX, font=font)
+        levels = np.vstack([levels, np.asarray(strip, dtype=np.uint8)])
+    return PALETTE[levels]
+
+
+def colourbar_png(vmax: float, **kwargs) -> bytes:
+    """PNG bytes of `colourbar(vmax, **kwargs)`."""
+    return _png(Image.fromarray(colourbar(vmax, **kwargs)))
+
+
+def image_png(array: np.ndarray, *, upscale: int = 1) -> bytes:
+    """PNG bytes of a grey (H, W) or RGB (H, W, 3) image: uint8 as is, bool/float [0, 1] scaled."""
+    a = np.asarray(array.detach().cpu() if hasattr(array, "detach") else array)
+    if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[2] not in (3, 4)):
+        raise ValueError(f"expected an (H, W) or (H, W, 3) image, got shape {a.shape}")
+    if a.dtype != np.uint8:
+        a = np.rint(np.clip(np.nan_to_num(a.astype(np.float32)), 0.0, 1.0) * 255).astype(np.uint8)
+    if upscale > 1:
+        a = a.repeat(upscale, axis=0).repeat(upscale, axis=1)
+    return _png(Image.fromarray(a))

@@ -1,0 +1,152 @@
+import io
+import time
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from core import render
+from core.errors import LabError
+
+
+def _snapshots(n_frames=6, k=5, size=25, seed=0):
+    rng = np.random.default_rng(seed)
+    steps = rng.normal(0, 0.01, (n_frames, k, 1, size, size)).astype(np.float32)
+    return np.cumsum(steps, axis=0)  # (F, k, 1, K, K), frame 0 = "initial"
+
+
+def _decode(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+
+
+def test_diverging_rgb_zero_is_neutral_and_signs_are_red_and_blue():
+    rgb = render.diverging_rgb(np.array([[-1.0, 0.0, 1.0, 0.5]]), vmax=1.0).astype(int)
+    neg, zero, pos, half = rgb[0]
+    assert zero.min() > 230 and zero.max() - zero.min() < 10  # near-white grey
+    assert pos[0] > pos[2] + 60  # red
+    assert neg[2] > neg[0] + 60  # blue
+    assert half.sum() > pos.sum()  # smaller values are paler
+    assert rgb.dtype == np.int64 and render.diverging_rgb(np.zeros((2, 3)), 1.0).dtype == np.uint8
+
+
+def test_diverging_rgb_is_symmetric_and_safe_for_zero_vmax_and_nan():
+    neg, pos = render.diverging_rgb(np.array([-0.3, 0.3]), 0.6)
+    i_pos = int(np.flatnonzero((render.LUT == pos).all(axis=1))[0])
+    assert (neg == render.LUT[render.N_LEVELS - 1 - i_pos]).all()  # mirrored levels
+    flat = render.diverging_rgb(np.zeros((4, 4)), 0.0)
+    assert (flat == render.diverging_rgb(np.zeros(1), 1.0)[0]).all()
+    assert (render.diverging_rgb(np.array([np.nan]), 1.0) == flat[0, 0]).all()
+
+
+def test_montage_shape_blocks_and_colours():
+    w = np.zeros((5, 1, 25, 25), np.float32)
+    w[2, 0, 3, 4] = 1.0
+    w[4, 0, 0, 0] = -1.0
+    m = render.kernel_montage(w, upscale=8, gap=4)
+    assert m.shape == (200, 5 * 200 + 4 * 4, 3) and m.dtype == np.uint8
+    neutral = render.diverging_rgb(np.zeros(1), 1.0)[0]
+    assert (m[0:8, 0:8] == neutral).all()  # a zero weight is neutral
+    x0 = 2 * (200 + 4) + 4 * 8
+    block = m[3 * 8 : 4 * 8, x0 : x0 + 8]
+    assert (block == block[0, 0]).all()  # crisp nearest-neighbour block
+    r, g, b = block[0, 0].astype(int)
+    assert r > b + 50 and r > g + 50  # red
+    x4 = 4 * (200 + 4)
+    r, g, b = m[0, x4].astype(int)
+    assert b > r + 50 and b > g + 20  # blue
+    assert (m[:, 200:204] == render.GAP_RGB).all()  # the gap between kernels
+
+
+def test_montage_accepts_three_dims_grid_and_caption():
+    w = _snapshots()[-1][:, 0]  # (k, K, K)
+    assert render.kernel_montage(w, upscale=2, gap=1, ncols=3).shape == (2 * 50 + 1, 3 * 50 + 2, 3)
+    assert render.kernel_montage(w[0], upscale=1).shape == (25, 25, 3)
+    assert render.kernel_montage(w, upscale=1, caption="step 5").shape[0] == 25 + 16
+
+
+def test_shared_and_per_kernel_scales():
+    w = np.zeros((2, 1, 3, 3), np.float32)
+    w[0, 0, 1, 1], w[1, 0, 1, 1] = 1.0, 0.1
+    shared = render.kernel_montage(w, scale="shared", upscale=1, gap=0)
+    per = render.kernel_montage(w, scale="per_kernel", upscale=1, gap=0)
+    assert (shared[1, 1] == per[1, 1]).all()  # the largest kernel looks the same
+    assert shared[1, 4, 1] > per[1, 4, 1] + 50  # a small kernel is faint on a shared scale
+    assert (per[1, 4] == per[1, 1]).all()  # and saturated on its own
+    assert np.allclose(render.kernel_vmax(w, "shared"), [1.0, 1.0])
+    assert np.allclose(render.kernel_vmax(w, "per_kernel"), [1.0, 0.1])
+    fixed = render.kernel_montage(w, view_vmax=10.0, upscale=1, gap=0)
+    assert fixed[1, 1, 1] > shared[1, 1, 1]  # a wider fixed scale is paler
+
+
+def test_kernel_views():
+    wf = _snapshots(n_frames=4)
+    assert np.allclose(render.kernel_view(wf, 2), wf[2, :, 0])
+    assert np.allclose(render.kernel_view(wf, 0, "change_init"), 0)
+    assert np.allclose(render.kernel_view(wf, 3, "change_init"), wf[3, :, 0] - wf[0, :, 0])
+    assert np.allclose(render.kernel_view(wf, 3, "change_prev"), wf[3, :, 0] - wf[2, :, 0])
+    assert np.allclose(render.kernel_view(wf, 0, "change_prev"), 0)
+    assert np.allclose(render.kernel_view(wf, -1), wf[3, :, 0])
+    with pytest.raises(LabError):
+        render.kernel_view(wf, 4)
+    with pytest.raises(ValueError):
+        render.kernel_view(wf, 0, "gradient")
+
+
+def test_sample_frames_keeps_ends():
+    assert list(render.sample_frames(5, 150)) == [0, 1, 2, 3, 4]
+    idx = render.sample_frames(1000, 150)
+    assert len(idx) <= 150 and idx[0] == 0 and idx[-1] == 999 and (np.diff(idx) > 0).all()
+
+
+def test_evolution_gif_uses_one_scale_for_all_frames():
+    wf = _snapshots(n_frames=12)
+    data = render.evolution_gif(wf, fps=5, max_frames=10, upscale=2, caption=False)
+    gif = Image.open(io.BytesIO(data))
+    assert gif.format == "GIF" and gif.n_frames == 10
+    assert gif.info["duration"] == 200
+    vmax = float(np.abs(wf).max())
+    for n, frame in ((0, 0), (9, 11)):
+        gif.seek(n)
+        got = np.asarray(gif.convert("RGB"))
+        want = render.kernel_montage(wf[frame], view_vmax=vmax, upscale=2)
+        assert np.array_equal(got, want)
+
+
+def test_evolution_gif_views_captions_and_empty():
+    wf = _snapshots(n_frames=5)
+    steps, epochs = np.arange(5) * 10, np.arange(5) // 2
+    for view in render.VIEWS:
+        data = render.evolution_gif(wf, view=view, scale="per_kernel", steps=steps, epochs=epochs)
+        assert Image.open(io.BytesIO(data)).n_frames == 5
+    with pytest.raises(LabError):
+        render.evolution_gif(np.zeros((0, 5, 1, 25, 25), np.float32))
+
+
+def test_pngs_decode_to_what_was_drawn():
+    w = _snapshots()[-1]
+    assert np.array_equal(
+        _decode(render.montage_png(w, upscale=3)), render.kernel_montage(w, upscale=3)
+    )
+    bar = _decode(render.colourbar_png(0.25, width=200))
+    assert bar.shape[1] == 200 and (bar[0, 0, 2] > bar[0, 0, 0]) and (bar[0, -1, 0] > bar[0, -1, 2])
+    grey = np.zeros((10, 20), np.float32)
+    grey[2, 3] = 1.0
+    img = _decode(render.image_png(grey, upscale=2))
+    assert img.shape == (20, 40, 3) and img[4, 6, 0] == 255 and img[0, 0, 0] == 0
+    assert _decode(render.image_png(grey.astype(bool))).shape == (10, 20, 3)
+    rgb = np.full((4, 5, 3), 7, np.uint8)
+    assert (_decode(render.image_png(rgb)) == 7).all()
+    with pytest.raises(ValueError):
+        render.image_png(np.zeros((2, 3, 4, 5)))
+
+
+def test_montage_is_fast_enough_for_a_slider():
+    w = _snapshots()[-1]
+    best = min(_timed(lambda: render.kernel_montage(w, upscale=8)) for _ in range(5))
+    assert best < 0.05  # a few ms normally; generous for a shared CPU
+
+
+def _timed(fn) -> float:
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
