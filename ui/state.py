@@ -118,3 +118,14 @@ def set_sticky(key: str, value) -> None:
     """Set a sticky widget's value (from a callback, before the widget is drawn)."""
     st.session_state[key] = value
     st.session_state.setdefault(STICKY_KEY, {})[key] = value
+
+
+def page_link(page: str, label: str, icon: str | None = None) -> None:
+    """st.page_link to another page of the app; plain text where the page is not registered
+    (a page opened on its own, as AppTest does, knows no other pages)."""
+    from streamlit.errors import StreamlitAPIException
+
+    try:
+        st.page_link(page, label=label, icon=icon)
+    except StreamlitAPIException:
+        st.markdown(f"{icon or ''} {label}")

@@ -1,0 +1,132 @@
+"""How responsive the pages are, measured with AppTest: python bench/bench_pages.py
+
+Targets: a page's first render in a fresh session <= 2 s, an interaction <= 0.5 s, and while a
+training runs, the Train page's redraw (its 1 s fragment, timed here as a whole-page rerun, which
+costs more) well under a second so the charts refresh at least once a second.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ["KERNEL_LAB_RUNS"] = tempfile.mkdtemp(prefix="bench-runs-")
+
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from core.experiment import preset, run_experiment  # noqa: E402
+from core.jobs import job_queue  # noqa: E402
+from core.runs import RunStore  # noqa: E402
+
+PAGES = {
+    "Home": "app.py",
+    "Waveforms": "pages/1_Waveforms.py",
+    "Train": "pages/2_Train.py",
+    "Kernels": "pages/3_Kernels.py",
+    "Scope": "pages/4_Scope.py",
+}
+TIMEOUT = 60
+rows: list[tuple[str, str, float, float]] = []
+
+
+def timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def fresh(path: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / path), default_timeout=TIMEOUT)
+    return at
+
+
+def record(page: str, what: str, seconds: float, target: float) -> None:
+    rows.append((page, what, seconds, target))
+
+
+def first_renders() -> None:
+    for name, path in PAGES.items():
+        if not (ROOT / path).is_file():
+            continue
+        times = []
+        for _ in range(3):
+            at = fresh(path)
+            times.append(timed(at.run))
+            if at.exception:
+                print(f"{name}: {at.exception[0].message}")
+        record(name, "first render, fresh session (median of 3)", statistics.median(times), 2.0)
+
+
+def interactions() -> None:
+    at = fresh("pages/1_Waveforms.py")
+    at.run()
+    t = [timed(at.slider(key="wf_cycles").set_value((1.0 + i / 4, 4.0)).run) for i in range(5)]
+    record("Waveforms", "move a range slider (median of 5)", statistics.median(t), 0.5)
+    t = [timed(at.button(key="wf_reroll").click().run) for _ in range(5)]
+    record("Waveforms", "re-roll the samples (median of 5)", statistics.median(t), 0.5)
+    at.button_group(key="wf_one_class").set_value("sine").run()
+    t = [timed(at.slider(key="wf_one_sine_cycles").set_value(1.0 + i).run) for i in range(5)]
+    record("Waveforms", "single view slider (median of 5)", statistics.median(t), 0.5)
+
+    at = fresh("pages/2_Train.py")
+    at.run()
+    t = [timed(at.number_input(key="tr_epochs").set_value(2 + i).run) for i in range(5)]
+    record("Train", "change a setting (median of 5)", statistics.median(t), 0.5)
+    t = [timed(at.button_group(key="tr_preset").set_value(p).run) for p in ("paper", "fast") * 2]
+    record("Train", "switch preset (median of 4)", statistics.median(t), 0.5)
+
+    at = fresh("app.py")
+    at.run()
+    picker = at.selectbox(key="home_run")
+    t = [timed(picker.select_index(i % len(picker.options)).run) for i in range(4)]
+    record("Home", "pick a run (median of 4)", statistics.median(t), 0.5)
+
+
+def refresh_while_training() -> None:
+    at = fresh("pages/2_Train.py")
+    at.run()
+    for key, value in (("tr_n_train", 1200), ("tr_n_test", 120), ("tr_batch_size", 24)):
+        at.number_input(key=key).set_value(value)
+    at.number_input(key="tr_epochs").set_value(20).run()
+    at.button(key="tr_start").click().run()
+    job = at.session_state["lab_train_job"]
+    while not job.progress().metrics and not job.progress().finished:
+        time.sleep(0.2)
+    times = []
+    for _ in range(15):
+        times.append(timed(at.run))
+        time.sleep(0.3)
+    steps = job.progress().step
+    job.stop()
+    job.join(60)
+    record("Train", f"redraw while training (median of 15, to step {steps})",
+           statistics.median(times), 0.2)  # fmt: skip
+    record("Train", "redraw while training (slowest of 15)", max(times), 1.0)
+
+
+def main() -> None:
+    # The server imports torch, altair... once; no browser session pays for that again.
+    record("(process)", "first render ever, imports included", timed(fresh("app.py").run), 10.0)
+    # One smoke run so the run pickers, Kernels and Scope have something real to show.
+    exp = preset("fast").with_changes(n_train=240, n_test=60, batch_size=24, epochs=1)
+    run_experiment(exp, RunStore())
+    first_renders()
+    interactions()
+    refresh_while_training()
+    for job in job_queue().jobs:
+        job.stop()
+    width = max(len(f"{p}: {w}") for p, w, _, _ in rows)
+    print(f"\n{'page: measure'.ljust(width)}  seconds  target  ok")
+    for page, what, seconds, target in rows:
+        ok = "yes" if seconds <= target else "NO"
+        print(f"{f'{page}: {what}'.ljust(width)}  {seconds:7.3f}  {target:6.1f}  {ok}")
+
+
+if __name__ == "__main__":
+    main()
