@@ -10,8 +10,6 @@ from ui import training as tr
 from ui.charts import metrics_chart
 from ui.state import is_example, page_link, run_picker
 
-st.set_page_config(page_title="CNN Kernel Lab", page_icon=":material/grid_view:", layout="wide")
-
 HERE = Path(__file__).parent
 STEPS = (
     ("pages/1_Waveforms.py", "1 · Waveforms", ":material/airwave:",
@@ -24,52 +22,66 @@ STEPS = (
      "Show the trained network a real oscilloscope screenshot and see what it answers."),
 )  # fmt: skip
 
-st.title("CNN Kernel Lab")
-st.markdown(
-    "A convolutional network looks at a picture through small **kernels**: little grids of "
-    "weights slid across the image. This lab trains one to tell apart oscilloscope-style "
-    "waveforms and lets you watch what its kernels become, as in the study *Interpretability "
-    "of convolutional neural networks via kernel visualizations*."
-)
 
-for col, (page, title, icon, text) in zip(st.columns(4), STEPS):
-    with col.container(border=True, height="stretch"):
-        if (HERE / page).is_file():
-            page_link(page, f"**{title}**", icon)
-        else:
-            st.markdown(f"{icon} **{title}** (coming soon)")
-        st.caption(text)
+def home() -> None:
+    """The home page: what the lab is, the four steps, and the current run."""
+    st.title("CNN Kernel Lab")
+    st.markdown(
+        "A convolutional network looks at a picture through small **kernels**: little grids of "
+        "weights slid across the image. This lab trains one to tell apart oscilloscope-style "
+        "waveforms and lets you watch what its kernels become, as in the study *Interpretability "
+        "of convolutional neural networks via kernel visualizations*."
+    )
 
-job = tr.session_job()
-if job is not None:
-    p = job.progress()
-    if not p.finished:
-        st.info(
-            f"Your training is {p.state}: step {p.step} of {p.total_steps or '…'}. "
-            "It keeps going while you look around.",
-            icon=":material/directions_run:",
-        )
+    for col, (page, title, icon, text) in zip(st.columns(4), STEPS):
+        with col.container(border=True, height="stretch"):
+            if (HERE / page).is_file():
+                page_link(page, f"**{title}**", icon)
+            else:
+                st.markdown(f"{icon} **{title}** (coming soon)")
+            st.caption(text)
 
-st.subheader("The current run")
-st.caption("The Kernels and Scope pages show this run; a run you train becomes the current one.")
-run = run_picker("home_run", label="Run")
-if run is not None:
-    info, chart = st.columns([2, 3], gap="large")
-    with info:
-        acc = run.final_metric("test_accuracy")
-        params = run.config.get("params")
-        a, b = st.columns(2)
-        a.metric("Held-out accuracy", f"{acc:.0%}" if acc is not None else "–")
-        b.metric("Parameters", f"{params:,}" if isinstance(params, int) else "–")
-        st.markdown(
-            f"**Status:** {run.state}. {run.status.get('message', '')}  \n"
-            f"**Preset:** {run.config.get('preset', 'custom')} · "
-            f"**classes:** {', '.join(run.config.get('classes', []))}"
-        )
-        if is_example(run):
-            st.caption("An example run shipped with the lab.")
-    with chart:
-        if run.metrics:
-            st.altair_chart(metrics_chart(run.metrics, panel_height=80))
-        else:
-            st.caption("This run has no measurements yet.")
+    job = tr.session_job()
+    if job is not None:
+        p = job.progress()
+        if not p.finished:
+            st.info(
+                f"Your training is {p.state}: step {p.step} of {p.total_steps or '…'}. "
+                "It keeps going while you look around.",
+                icon=":material/directions_run:",
+            )
+
+    st.subheader("The current run")
+    st.caption(
+        "The Kernels and Scope pages show this run; a run you train becomes the current one."
+    )
+    run = run_picker("home_run", label="Run")
+    if run is not None:
+        info, chart = st.columns([2, 3], gap="large")
+        with info:
+            acc = run.final_metric("test_accuracy")
+            params = run.config.get("params")
+            a, b = st.columns(2)
+            a.metric("Held-out accuracy", f"{acc:.0%}" if acc is not None else "–")
+            b.metric("Parameters", f"{params:,}" if isinstance(params, int) else "–")
+            st.markdown(
+                f"**Status:** {run.state}. {run.status.get('message', '')}  \n"
+                f"**Preset:** {run.config.get('preset', 'custom')} · "
+                f"**classes:** {', '.join(run.config.get('classes', []))}"
+            )
+            if is_example(run):
+                st.caption("An example run shipped with the lab.")
+        with chart:
+            if run.metrics:
+                st.altair_chart(metrics_chart(run.metrics, panel_height=80))
+            else:
+                st.caption("This run has no measurements yet.")
+
+
+# st.navigation names the pages in the sidebar (the file name "app" would otherwise label Home);
+# each page file still runs on its own, as AppTest and a direct URL open it.
+st.set_page_config(page_title="CNN Kernel Lab", page_icon=":material/grid_view:", layout="wide")
+PAGES = [st.Page(home, title="Home", icon=":material/home:", default=True)] + [
+    st.Page(page, title=title.split(" · ")[1], icon=icon) for page, title, icon, _ in STEPS
+]
+st.navigation(PAGES).run()

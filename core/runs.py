@@ -51,6 +51,7 @@ def default_runs_root(explicit: str | os.PathLike | None = None) -> Path:
 def _atomic_write_bytes(path: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, 0o644)  # mkstemp makes 0600; run files are meant to be copied and shared
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()

@@ -37,11 +37,11 @@ class TrainConfig:
     batch_size: int = 64
     epochs: int = 3
     n_train: int = 3000
-    n_test: int = 600
+    n_test: int = 500
     seed: int = 0
     device: str = "auto"
     snapshot_every: int = 0  # steps between kernel snapshots; 0 = enough for >= 150 frames
-    eval_every: int = 0  # steps between held-out evaluations; 0 = about 30 per run
+    eval_every: int = 0  # steps between held-out evaluations; 0 = about 20 per run
     plateau_window: int = 8  # evaluations without progress before a run counts as stuck
     target_accuracy: float | None = None  # stop early once held-out accuracy reaches this
     max_seconds: float | None = None  # stop once this much training time (s) is spent
@@ -88,7 +88,7 @@ class TrainConfig:
         return self.snapshot_every or max(1, self.total_steps() // 150)
 
     def eval_cadence(self) -> int:
-        return self.eval_every or max(1, self.total_steps() // 30)
+        return self.eval_every or max(1, self.total_steps() // 20)
 
 
 def train_config_to_dict(cfg: TrainConfig) -> dict:
@@ -166,8 +166,8 @@ def strict_correct(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return ((out - target).abs() <= STRICT_TOLERANCE).all(dim=1)
 
 
-@torch.no_grad()
-def evaluate(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, batch: int = 500) -> dict:
+@torch.inference_mode()
+def evaluate(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, batch: int = 64) -> dict:
     """Argmax accuracy, the study's strict accuracy and the predictions on a set. x (N,1,H,W)."""
     was_training = model.training
     model.eval()
