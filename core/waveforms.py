@@ -314,6 +314,8 @@ def _balanced(spec: WaveformSpec, n: int, rng: np.random.Generator, classes: lis
         hint = "; switch sawtooth on to use class 3" if 3 in classes else ""
         raise LabError(f"Classes must be chosen from 0..{len(names) - 1} {names}{hint}.")
     labels = rng.permutation(np.resize(np.asarray(classes, dtype=np.int64), n))
+    if n == 0:  # nothing to draw; _render's vectorised maths needs at least one row
+        return np.zeros((0, spec.size, spec.size), np.uint8), labels
     return _render(spec, labels, rng)[0], labels
 
 

@@ -304,3 +304,8 @@ def test_bad_calls_raise_lab_errors():
 
 def test_generation_rate_reports_images_per_second():
     assert generation_rate(n=300, seed=0, repeats=1) > 100
+
+
+def test_zero_images_is_an_empty_batch_not_an_error():
+    imgs, labels = render_batch(WaveformSpec(), 0, seed=1)
+    assert imgs.shape == (0, 100, 100) and imgs.dtype == np.uint8 and labels.shape == (0,)
