@@ -4,17 +4,22 @@ Stages:
 1. Plot area: a periodic graticule (evenly spaced thin grey rows and columns), else a box of solid
    lines (matplotlib axes), else a large region of one saturated colour (an imshow colour map);
    a manual crop overrides. A plain image (no plot area) uses the trace's own extent.
-2. Background: the commonest colour of the plot area: "dark" screen, "light" paper, "colormap".
+2. Background: the commonest colour of the plot area (of a plain image's border, which a dense
+   trace cannot cover): "dark" screen, "light" paper, "colormap".
 3. Trace: saturated colours are clustered by hue, colours that share long borders merged (a
    persistence display's graded band), and the longest trace-like line (across the plot, one run
    per column) is picked; `colour=` picks another. No coloured trace: the foreground that stands
    out most from the background (Otsu), for black-on-white or white-on-black plots.
 4. Cleaning: grid and text are grey so they are never picked; blobs spanning < 6% of the plot
-   (text, channel badges, trigger markers) and full-height legend columns at the sides are dropped.
-5. Output: the trace's height is stretched to FILL of the view (flat lines are not), every trace
-   pixel marks the output cells it covers (a 1-px line survives any shrink), each column is thinned
-   to the line's centre, neighbouring columns are joined (square-wave edges stay connected, even
-   where the scope drew them faintly), and the line is thickened to `thickness` pixels.
+   (text, channel badges, trigger markers, pixel noise) and tall columns at the sides reaching
+   beyond the trace (legends) are dropped. Shapes are judged on what cleaning keeps, so isolated
+   specks do not hide a trace.
+5. Output: a thick line is first cut to its middle (down the columns where it is flat, along the
+   rows at edges and steep slopes); the trace's height is stretched to FILL of the view (flat
+   lines are not), every trace pixel marks the output cells it covers (a 1-px line survives any
+   shrink), each column is thinned to the line's centre, neighbouring columns are joined
+   (square-wave edges stay connected, even where the scope drew them faintly), and the line is
+   thickened to `thickness` pixels.
 
 Colours go through a 15-bit palette: every pixel becomes an index (5 bits a channel), so colour
 decisions (Lab distance, hue, grid grey) are made once per palette entry, not once per pixel.
@@ -108,16 +113,35 @@ def _check_crop(crop, w: int, h: int) -> tuple[int, int, int, int]:
 def _content_box(mask: np.ndarray) -> tuple[tuple[int, int, int, int], tuple[int, int]]:
     """(box around the trace with a small margin, the columns that fill the output's width)
     for a plain image: the trace's own width, or the image's where the trace is narrow (a lone
-    pulse, a trace that leaves the plot), so it keeps its place."""
+    pulse, a trace that leaves the plot), so it keeps its place, or runs from side to side (a
+    piece at an end lost to noise does not stretch the rest)."""
     h, w = mask.shape
     cols, rows = np.flatnonzero(mask.any(0)), np.flatnonzero(mask.any(1))
     pad = max(2, int(0.02 * max(h, w)))
     x0, x1 = max(0, cols[0] - pad), min(w, cols[-1] + 1 + pad)
     y0, y1 = max(0, rows[0] - pad), min(h, rows[-1] + 1 + pad)
     x_range = (cols[0] - x0, cols[-1] + 1 - x0)
-    if x_range[1] - x_range[0] < 0.5 * w:
+    sides = cols[0] < 0.1 * w and cols[-1] >= 0.9 * w
+    if x_range[1] - x_range[0] < 0.5 * w or sides:
         x_range = (-x0, w - x0)
     return (int(x0), int(y0), int(x1), int(y1)), (int(x_range[0]), int(x_range[1]))
+
+
+def _drop_side_columns(mask: np.ndarray) -> None:
+    """Clear, in bool (h, w), tall columns at the plot's sides that reach beyond the rows the
+    rest of the trace spans: a colour legend or a marker. A square wave's edge at the side
+    stays within the trace's rows and is kept."""
+    h, w = mask.shape
+    side = max(1, int(0.02 * w))
+    rows = np.flatnonzero(mask[:, side : w - side].any(1))
+    slack = 0.02 * h
+    lo, hi = (rows[0] - slack, rows[-1] + slack) if len(rows) else (h, -1)
+    r = np.arange(h)[:, None]
+    for cols in (slice(0, side), slice(w - side, w)):
+        m = mask[:, cols]
+        top, bot = np.where(m, r, h).min(0), np.where(m, r, -1).max(0)
+        legend = (m.sum(0) >= 0.6 * h) & ((top < lo) | (bot > hi))
+        m &= ~legend
 
 
 def _check_sizes(size, thickness) -> None:
@@ -154,16 +178,16 @@ def extract_trace(
     h, w = cropped.shape[:2]
     idx = idx[y0:y1, x0:x1]
     hist = np.bincount(idx.ravel(), minlength=32768)
-    bg_lab, kind = _background(hist)
+    # A plain image's background is the colour around its border: a dense, thick trace may
+    # cover half of it (a plot area's commonest colour is its background).
+    border = np.concatenate([idx[0], idx[-1], idx[:, 0], idx[:, -1]])
+    bg_lab, kind = _background(hist if box is not None else np.bincount(border, minlength=32768))
     f = max(1, -(-max(h, w) // 256))  # coarse grid of at most 256 cells a side for shape tests
     lut, trace_rgb, candidates, warnings = _pick_trace(idx, hist, bg_lab, target, f, box is None)
     mask = lut[idx] if lut is not None else np.zeros((h, w), bool)
     if mask.any():
         mask &= np.repeat(np.repeat(_keep_trace_parts(_coarse(mask, f)), f, 0), f, 1)[:h, :w]
-    # A full-height column at the plot's side is a colour legend or a marker, not the trace.
-    side = max(1, int(0.02 * w))
-    for cols in (slice(0, side), slice(w - side, w)):
-        mask[:, cols] &= mask[:, cols].sum(0) < 0.6 * h
+    _drop_side_columns(mask)
     x_range = (0, w)
     if method == "whole" and mask.any():  # a plain image: the content's extent is the plot
         (x0, y0, x1, y1), x_range = _content_box(mask)

@@ -60,6 +60,30 @@ def line_width(mask: np.ndarray) -> tuple[int, int]:
     return int(np.median(longest[longest > 0])), int(stops.max() - starts.min())
 
 
+def stroke_width(mask: np.ndarray) -> int:
+    """The pen width in pixels of a line in bool (h, w): the median over its pixels of the
+    shorter of the vertical and horizontal runs through each. A flat stretch is thin down, an
+    edge or a steep slope thin across, so neither a dense square wave's many edges nor a fast
+    sine's slopes count as width (they do in `line_width`)."""
+    rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
+    if not len(rows):
+        return 0
+    m = mask[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    return int(np.median(np.minimum(_run_lengths(m), _run_lengths(m.T).T)[m]))
+
+
+def _run_lengths(m: np.ndarray) -> np.ndarray:
+    """Int (h, w): the length of the vertical run of True through each pixel of bool (h, w)."""
+    h, w = m.shape
+    d = np.diff(np.pad(m, ((1, 1), (0, 0))).astype(np.int8), axis=0).T  # (w, h + 1)
+    cols, starts = np.nonzero(d == 1)  # column by column, top down: the stops pair up
+    stops = np.nonzero(d == -1)[1]
+    acc = np.zeros((w, h + 1), np.int32)
+    acc[cols, starts] = stops - starts
+    acc[cols, stops] = starts - stops  # runs are apart, so no start meets another's stop
+    return np.cumsum(acc, axis=1)[:, :h].T
+
+
 # ---------------------------------------------------------------- cleaning
 def _components(m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
     """8-connected components of bool (h, w) as runs: (row, start, stop, label) arrays, count."""

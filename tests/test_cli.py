@@ -122,3 +122,25 @@ def test_runs_dir_from_environment(tmp_path):
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert Path(json.loads(proc.stdout.splitlines()[-1])["run_dir"]).parent == tmp_path
+
+
+def test_battery_of_bad_and_odd_files_through_the_cli(trained_run, tmp_path, capsys):
+    from tests.fixtures_images import battery
+
+    files = battery(tmp_path)
+    assert len(files) >= 15
+    code = main(["predict", "--run", trained_run["run_dir"], *[str(p) for p, _ in files], "--json"])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err
+    predicted = {r["file"] for r in json.loads(out)}
+    complaints = err.strip().splitlines()
+    for path, ok in files:
+        if ok:  # odd but valid: read, and either predicted or "no trace found" for a blank picture
+            assert str(path) in predicted or any(
+                c.startswith(f"{path}: No waveform trace") for c in complaints
+            ), path
+        else:
+            assert str(path) not in predicted
+            line = next(c for c in complaints if c.startswith(f"{path}: "))
+            assert line.endswith(".") and len(line) < 300
+    assert code == 1
