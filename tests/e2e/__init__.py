@@ -1,0 +1,1 @@
+"""Browser tests: the real app (`streamlit run app.py`) driven by Playwright in Chromium."""
