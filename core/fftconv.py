@@ -31,6 +31,9 @@ Measured with `python -m bench.bench_conv` on a 2-core AMD EPYC VM shared with o
 "auto" therefore uses FFTs on CPU for kernels of at least `FFT_MIN_KERNEL` pixels a side (the
 crossover measured for 1->5 channels on 100x100 and 5->16 channels on 25x25 images) and the
 direct convolution on CUDA/MPS, where cuDNN/MPS kernels are fast.
+
+Big batches (an evaluation set of 600, the study's batch of 1000) run in chunks of about 64 images:
+whole, their spectra overflow the caches and cost about twice as much per image.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from core.errors import LabError
 CONV_IMPLS = ("auto", "fft", "direct")
 FFT_MIN_KERNEL = 9  # kernel side from which FFTs beat the direct CPU convolution (measured)
 _EINSUM_MIN_CHANNEL_PAIRS = 128  # below this many (in, out) pairs a broadcast product is faster
+_CHUNK_ELEMENTS = 2**21  # complex values per batch chunk (16 MB in complex64; measured)
 
 
 def fast_fft_size(n: int) -> int:
@@ -88,50 +92,68 @@ def _irfft2_crop(spec: Tensor, n: tuple[int, int], rows: slice, cols: slice) -> 
     return torch.fft.irfft(y, n=n[1], dim=-1)[..., cols]
 
 
+def _batch_chunk(c_in: int, c_out: int, n: tuple[int, int]) -> int:
+    """Images per chunk: spectra of a whole large batch (eval sets, the study's batch of 1000)
+    overflow the CPU caches and run several times slower per image than ~64 at a time."""
+    per_image = max(c_in * c_out, c_in + c_out) * n[0] * (n[1] // 2 + 1)
+    return max(1, _CHUNK_ELEMENTS // per_image)
+
+
 class _FFTConv2dFn(torch.autograd.Function):
-    """Valid cross-correlation (stride 1, no padding) through rfft2, with a hand-written backward
-    that reuses the forward's spectra instead of letting autograd transform everything again."""
+    """Valid cross-correlation (stride 1, no padding) through rfft2, in batch chunks, with a
+    hand-written backward that reuses the forward's spectra instead of transforming them again."""
 
     @staticmethod
     def forward(ctx, x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
-        _, _, h, w = x.shape  # (B, C, H, W)
-        k1, k2 = weight.shape[-2:]  # (O, C, K1, K2)
+        b, c, h, w = x.shape  # (B, C, H, W)
+        o, _, k1, k2 = weight.shape  # (O, C, K1, K2)
         ho, wo = h - k1 + 1, w - k2 + 1
         # Circular correlation of length >= H never wraps onto the valid outputs (nor, in the
         # backward, onto the input or kernel gradients), so no zero padding to H + K - 1 is needed.
         n = (fast_fft_size(h), fast_fft_size(w))
+        chunk = _batch_chunk(c, o, n)
+        y = x.new_empty((b, o, ho, wo))
+        xfs = []
         with torch.autocast(x.device.type, enabled=False):
-            xf = torch.fft.rfft2(x, s=n)  # (B, C, N1, N2//2+1)
             wf = torch.fft.rfft2(weight, s=n)  # (O, C, N1, N2//2+1)
-            yf = _channel_product(xf, wf.conj(), "output")  # (B, O, N1, N2//2+1)
-            if bias is not None:
-                # A constant added to every pixel is the zero-frequency bin times N1*N2.
-                yf[:, :, 0, 0] += bias.to(yf.dtype) * (n[0] * n[1])
-            y = _irfft2_crop(yf, n, slice(0, ho), slice(0, wo)).contiguous()  # (B, O, Ho, Wo)
-        ctx.save_for_backward(xf, wf)
-        ctx.geometry = (n, h, w, k1, k2)
+            wf_conj = wf.conj().resolve_conj()
+            for start in range(0, b, chunk):
+                part = slice(start, start + chunk)
+                xf = torch.fft.rfft2(x[part], s=n)  # (b, C, N1, N2//2+1)
+                yf = _channel_product(xf, wf_conj, "output")  # (b, O, N1, N2//2+1)
+                if bias is not None:
+                    # A constant added to every pixel is the zero-frequency bin times N1*N2.
+                    yf[:, :, 0, 0] += bias.to(yf.dtype) * (n[0] * n[1])
+                y[part] = _irfft2_crop(yf, n, slice(0, ho), slice(0, wo))  # (b, O, Ho, Wo)
+                xfs.append(xf)
+        ctx.save_for_backward(wf, *xfs)
+        ctx.geometry = (n, chunk, h, w, k1, k2)
         return y
 
     @staticmethod
     @once_differentiable
     def backward(ctx, grad: Tensor):
-        xf, wf = ctx.saved_tensors
-        n, h, w, k1, k2 = ctx.geometry
+        wf, *xfs = ctx.saved_tensors
+        n, chunk, h, w, k1, k2 = ctx.geometry
         need_x, need_w, need_b = ctx.needs_input_grad
-        gx = gw = gb = None
+        gx = grad.new_empty((grad.shape[0], wf.shape[1], h, w)) if need_x else None
+        gw = gb = spec_w = None
         with torch.autocast(grad.device.type, enabled=False):
-            gf = torch.fft.rfft2(grad, s=n)  # (B, O, N1, N2//2+1)
-            if need_x:  # full convolution of the output gradient with the kernel
-                gx = _irfft2_crop(
-                    _channel_product(gf, wf.transpose(0, 1), "output"), n, slice(0, h), slice(0, w)
-                )  # (B, C, H, W)
-            if need_w:  # cross-correlation of the input with the output gradient
-                # conj() of an operand is materialised: take it of the smaller one.
-                if xf.shape[1] <= gf.shape[1]:
-                    spec = _channel_product(xf.conj(), gf, "weight").conj()
-                else:
-                    spec = _channel_product(xf, gf.conj(), "weight")
-                gw = _irfft2_crop(spec, n, slice(0, k1), slice(0, k2))  # (O, C, K1, K2)
+            for i, xf in enumerate(xfs):
+                part = slice(i * chunk, (i + 1) * chunk)
+                gf = torch.fft.rfft2(grad[part], s=n)  # (b, O, N1, N2//2+1)
+                if need_x:  # full convolution of the output gradient with the kernel
+                    spec = _channel_product(gf, wf.transpose(0, 1), "output")  # (b, C, ...)
+                    gx[part] = _irfft2_crop(spec, n, slice(0, h), slice(0, w))  # (b, C, H, W)
+                if need_w:  # cross-correlation of the input with the output gradient
+                    # conj() of an operand is materialised: take it of the smaller one.
+                    if xf.shape[1] <= gf.shape[1]:
+                        spec = _channel_product(xf.conj(), gf, "weight").conj()
+                    else:
+                        spec = _channel_product(xf, gf.conj(), "weight")  # (O, C, ...)
+                    spec_w = spec if spec_w is None else spec_w + spec
+            if need_w:
+                gw = _irfft2_crop(spec_w, n, slice(0, k1), slice(0, k2))  # (O, C, K1, K2)
             if need_b:
                 gb = grad.sum(dim=(0, 2, 3))  # (O,)
         return gx, gw, gb
@@ -146,6 +168,8 @@ def fft_conv2d(
 ) -> Tensor:
     """(B, O, H+2p-K1+1, W+2p-K2+1): F.conv2d(x (B, C, H, W), weight (O, C, K1, K2), bias (O,),
     padding) with stride 1 and one group, computed with FFTs; differentiable in all three."""
+    if x.dim() == 3 and weight.dim() == 4:  # one unbatched image (C, H, W), as F.conv2d takes
+        return fft_conv2d(x[None], weight, bias, padding)[0]
     if x.dim() != 4 or weight.dim() != 4:
         raise LabError(
             f"fft_conv2d needs a (B, C, H, W) batch and (O, C, K, K) kernels, "

@@ -5,6 +5,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from core import fftconv
 from core.errors import LabError
 from core.fftconv import (
     FFT_MIN_KERNEL,
@@ -68,6 +69,17 @@ def test_matches_conv2d_float32(xs, ws):
         torch.testing.assert_close(got, want, atol=1e-4 * scale, rtol=0)
 
 
+@pytest.mark.parametrize("xs,ws", [((5, 1, 30, 30), (3, 1, 9, 9)), ((7, 3, 20, 21), (2, 3, 5, 4))])
+def test_large_batches_run_in_chunks_with_the_same_result(monkeypatch, xs, ws):
+    monkeypatch.setattr(fftconv, "_CHUNK_ELEMENTS", 1)  # one image per chunk
+    assert fftconv._batch_chunk(ws[1], ws[0], (30, 30)) == 1
+    x, w, b = _rand(*xs), _rand(*ws, seed=1), _rand(ws[0], seed=2)
+    (out, grads), (ref, ref_grads) = _both(x, w, b, padding=1)
+    torch.testing.assert_close(out, ref, atol=1e-9, rtol=1e-9)
+    for g, r in zip(grads, ref_grads):
+        torch.testing.assert_close(g, r, atol=1e-9, rtol=1e-9)
+
+
 def test_without_bias_and_without_input_gradient():
     x, w = _rand(2, 1, 20, 20), _rand(3, 1, 7, 7, seed=1).requires_grad_()
     out = fft_conv2d(x, w)
@@ -77,6 +89,12 @@ def test_without_bias_and_without_input_gradient():
     ref = torch.autograd.grad(F.conv2d(x, w2).sum(), w2)[0]
     assert x.grad is None
     torch.testing.assert_close(w.grad, ref, atol=1e-9, rtol=1e-9)
+
+
+def test_unbatched_image():
+    x, w = _rand(2, 20, 20), _rand(3, 2, 9, 9, seed=1)
+    torch.testing.assert_close(fft_conv2d(x, w), F.conv2d(x, w), atol=1e-9, rtol=1e-9)
+    assert Conv2dFFT(2, 3, 9, impl="fft")(x.float()).shape == (3, 12, 12)
 
 
 def test_gradcheck():
