@@ -45,7 +45,8 @@ def bench_fast_to_99(quick: bool, root: str) -> tuple[dict, float]:
     seeds = [0] if quick else [0, 1, 2]
     times, reached = [], []
     for s in seeds:
-        exp = preset("fast").with_changes(seed=s, epochs=10, target_accuracy=0.99)
+        # Held-out checks every 5 steps, so the time to 99% is not rounded up to a coarse cadence.
+        exp = preset("fast").with_changes(seed=s, epochs=10, target_accuracy=0.99, eval_every=5)
         res = run_experiment(exp, RunStore(root))
         times.append(res.seconds)
         reached.append((res.metrics.get("test_accuracy") or 0) >= 0.99)
