@@ -1,4 +1,4 @@
-"""CNN Kernel Lab, home: what the lab is, its four steps, and the run the other pages show."""
+"""CNN Kernel Lab, home: what the lab is, its steps, and the run the other pages show."""
 
 from __future__ import annotations
 
@@ -20,11 +20,18 @@ STEPS = (
      "Scrub through the first-layer kernels as they learned: what does each one look for?"),
     ("pages/4_Scope.py", "4 · Scope", ":material/monitor_heart:",
      "Show the trained network a real oscilloscope screenshot and see what it answers."),
+    ("pages/5_Insight.py", "5 · Insight", ":material/troubleshoot:",
+     "Which held-out images does it get wrong, at any snapshot, and where does it look?"),
+    ("pages/6_Compare.py", "6 · Compare", ":material/compare:",
+     "Two runs side by side: kernels at the same training step, curves on one chart."),
+    ("pages/7_Scenarios.py", "7 · Scenarios", ":material/school:",
+     "One-click classroom experiments: why kernels look random, learning rates, losses."),
 )  # fmt: skip
+PER_ROW = 4
 
 
 def home() -> None:
-    """The home page: what the lab is, the four steps, and the current run."""
+    """The home page: what the lab is, the steps, and the current run."""
     st.title("CNN Kernel Lab")
     st.markdown(
         "A convolutional network looks at a picture through small **kernels**: little grids of "
@@ -33,13 +40,16 @@ def home() -> None:
         "of convolutional neural networks via kernel visualizations*."
     )
 
-    for col, (page, title, icon, text) in zip(st.columns(4), STEPS):
-        with col.container(border=True, height="stretch"):
-            if (HERE / page).is_file():
-                page_link(page, f"**{title}**", icon)
-            else:
-                st.markdown(f"{icon} **{title}** (coming soon)")
-            st.caption(text)
+    for first in range(0, len(STEPS), PER_ROW):
+        for col, (page, title, icon, text) in zip(
+            st.columns(PER_ROW), STEPS[first : first + PER_ROW]
+        ):
+            with col.container(border=True, height="stretch"):
+                if (HERE / page).is_file():
+                    page_link(page, f"**{title}**", icon)
+                else:
+                    st.markdown(f"{icon} **{title}** (coming soon)")
+                st.caption(text)
 
     job = tr.session_job()
     if job is not None:

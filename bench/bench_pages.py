@@ -30,6 +30,9 @@ PAGES = {
     "Train": "pages/2_Train.py",
     "Kernels": "pages/3_Kernels.py",
     "Scope": "pages/4_Scope.py",
+    "Insight": "pages/5_Insight.py",
+    "Compare": "pages/6_Compare.py",
+    "Scenarios": "pages/7_Scenarios.py",
 }
 TIMEOUT = 60
 rows: list[tuple[str, str, float, float]] = []
@@ -88,6 +91,42 @@ def interactions() -> None:
     record("Home", "pick a run (median of 4)", statistics.median(t), 0.5)
 
 
+def insight_interactions() -> None:
+    """The insight parts: Kernels tabs, Insight's snapshot / cell / heat map, Compare's step."""
+    at = fresh("pages/3_Kernels.py")
+    at.run()
+    times = []
+    for tab in ("What training added", "Orientation", "Size and change", "Frequency", "Structure"):
+        at.session_state["kernels_insight_tab"] = tab
+        times.append(timed(at.run))
+    record("Kernels", "switch a diagnostics tab (median of 5)", statistics.median(times), 0.5)
+    at.session_state["kernels_insight_tab"] = "Preferred inputs"
+    at.run()
+    record("Kernels", "find preferred inputs (button, then cached)",
+           timed(at.button(key="kernels_find_preferred").click().run), 10.0)  # fmt: skip
+
+    at = fresh("pages/5_Insight.py")
+    at.run()
+    frame = at.select_slider(key="insight_frame")
+    n = len(frame.options)
+    t = [timed(at.select_slider(key="insight_frame").set_value(i).run) for i in (0, n // 2, 2)]
+    record(
+        "Insight", "move the snapshot slider, new frames (median of 3)", statistics.median(t), 0.5
+    )
+    t = [timed(at.selectbox(key="insight_cell").set_value(i).run) for i in (0, 4, 8)]
+    record("Insight", "choose a cell (median of 3)", statistics.median(t), 0.5)
+    t = [timed(at.button_group(key="insight_heat").set_value(m).run)
+         for m in ("grad_cam", "none", "saliency")]  # fmt: skip
+    record("Insight", "switch the heat map (median of 3)", statistics.median(t), 0.5)
+
+    at = fresh("pages/6_Compare.py")
+    at.run()
+    pair = at.select_slider(key="compare_pair")
+    t = [timed(at.select_slider(key="compare_pair").set_value(i).run)
+         for i in (0, len(pair.options) // 2, 1)]  # fmt: skip
+    record("Compare", "move the step slider (median of 3)", statistics.median(t), 0.5)
+
+
 def refresh_while_training() -> None:
     at = fresh("pages/2_Train.py")
     at.run()
@@ -116,8 +155,10 @@ def main() -> None:
     # One smoke run so the run pickers, Kernels and Scope have something real to show.
     exp = preset("fast").with_changes(n_train=240, n_test=60, batch_size=24, epochs=1)
     run_experiment(exp, RunStore())
+    run_experiment(exp.with_changes(seed=1), RunStore())  # a second run for the Compare page
     first_renders()
     interactions()
+    insight_interactions()
     refresh_while_training()
     for job in job_queue().jobs:
         job.stop()

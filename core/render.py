@@ -146,6 +146,27 @@ def kernel_montage(
     return PALETTE[levels]
 
 
+def image_montage(
+    images: np.ndarray, *, upscale: int = 8, gap: int = 4, ncols: int | None = None
+) -> np.ndarray:
+    """uint8 (H, W, 3) grey images (n, h, w) in [0, 1] in a grid laid out as `kernel_montage`
+    lays out kernels of that size, so each image sits where its kernel does."""
+    a = np.clip(np.nan_to_num(np.asarray(images, dtype=np.float32)), 0.0, 1.0)
+    n, h, w = a.shape
+    ncols = n if not ncols else max(1, min(ncols, n))
+    nrows = -(-n // ncols)
+    th, tw = h * upscale, w * upscale
+    out = np.empty((nrows * th + (nrows - 1) * gap, ncols * tw + (ncols - 1) * gap, 3), np.uint8)
+    out[:] = GAP_RGB
+    tiles = np.rint(a * 255).astype(np.uint8).repeat(upscale, axis=1).repeat(upscale, axis=2)
+    for i in range(n):
+        r, c = divmod(i, ncols)
+        out[r * (th + gap) : r * (th + gap) + th, c * (tw + gap) : c * (tw + gap) + tw] = tiles[
+            i, ..., None
+        ]
+    return out
+
+
 def _font(size: int = 12) -> ImageFont.ImageFont:
     try:
         return ImageFont.load_default(size=size)

@@ -6,9 +6,10 @@ import functools
 
 import streamlit as st
 
-from core import render
+from core import insight, render
 from core.errors import RunError
 from core.runs import metrics_to_csv
+from ui import kernel_insight
 from ui import kernels as uk
 from ui.charts import metrics_chart
 from ui.state import run_picker, sticky
@@ -83,6 +84,13 @@ def frame_panel(run, snaps, view: str, scale: str, defined_playing: bool) -> Non
         )
         montage = render.kernel_montage(kernels, view_vmax=vmax, upscale=upscale, ncols=ncols)
         st.image(montage, width="stretch")
+        strokes = insight.kernel_strokes(snaps.weights[frame])  # (k, K, K) one-bit
+        st.image(
+            render.image_montage(strokes, upscale=upscale, ncols=ncols),
+            caption="Under the same layout: the scope-like line through each kernel's window that "
+            "drives it hardest, the stroke it looks for.",
+            width="stretch",
+        )
         bar, note = st.columns([1, 1], vertical_alignment="center")
         bar.image(render.colourbar_png(float(vmax.max())), width="stretch")
         note.caption(uk.vmax_caption(vmax, scale))
@@ -211,6 +219,7 @@ def main() -> None:
     run_every = 1.0 / st.session_state[SPEED] if playing else None
     st.fragment(run_every=run_every)(frame_panel)(run, snaps, view, scale, playing)
     exports(run, snaps, view, scale)
+    kernel_insight.section(run, snaps, FRAME)
 
 
 main()

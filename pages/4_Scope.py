@@ -7,13 +7,15 @@ import streamlit as st
 from core import render
 from core.errors import LabError, RunError
 from core.features import CORRELATION_VS_CONVOLUTION, feature_map, feature_maps, receptive_field
+from core.insight import HEAT_EXPLANATION, HEAT_LABELS, HEAT_METHODS
+from ui import insight as ui
 from ui import kernels as uk
 from ui import scope as us
 from ui.state import run_picker, show_error, sticky
 
 UPLOAD, SAMPLE, RUN = "scope_upload", "scope_sample", "scope_run"
 MANUAL, CROP, COLOUR = "scope_manual_crop", "scope_crop", "scope_colour"
-FRAME, KERNEL, MODE = "scope_frame", "scope_kernel", "scope_mode"
+FRAME, KERNEL, MODE, HEAT = "scope_frame", "scope_kernel", "scope_mode", "scope_heat"
 CROP_KEYS = tuple(f"{CROP}_{s}" for s in ("x0", "y0", "x1", "y1"))
 st.set_page_config(page_title="Scope · CNN Kernel Lab", page_icon="📟", layout="wide")
 
@@ -242,8 +244,40 @@ def prediction_section(predictor, result) -> None:
     st.caption("This is the run's final network, whatever snapshot the maps below use.")
 
 
+def looking_section(run, predictor, result) -> None:
+    """Where the run's final network looks in the network input, for each class."""
+    if predictor is None or not result.found:
+        return
+    st.subheader("Where the network looks")
+    method = st.segmented_control(
+        "Heat map",
+        HEAT_METHODS,
+        format_func=HEAT_LABELS.get,
+        key=HEAT,
+        required=True,
+        help="saliency: pixels the answer is most sensitive to; Grad-CAM: regions whose "
+        "first-layer kernels argue for the class.",
+    )
+    try:
+        maps = ui.class_heat(ui.model_slot(run), run, result.network_input, method)
+    except (LabError, OSError) as e:
+        show_error(e)
+        return
+    probs = predictor.probabilities(result.network_input[None])[0]
+    best = int(probs.argmax())
+    cols = st.columns(len(maps))
+    for c, (col, heat) in enumerate(zip(cols, maps)):
+        answer = " · its answer" if c == best else ""
+        col.image(
+            ui.heat_picture(result.network_input, heat, 3),
+            caption=f"for {predictor.classes[c]} ({float(probs[c]):.0%}){answer}",
+            width="stretch",
+        )
+    st.caption(HEAT_EXPLANATION[method] + " One map per class, with the run's final network.")
+
+
 def main() -> None:
-    for key, value in ((MODE, "correlation"), (KERNEL, 0), (SAMPLE, 0)):
+    for key, value in ((MODE, "correlation"), (KERNEL, 0), (SAMPLE, 0), (HEAT, "saliency")):
         sticky(key, value)
     st.title("Scope: what the network sees")
     st.caption(
@@ -295,7 +329,7 @@ def main() -> None:
         feature_section(run, snaps, result)
     except LabError as e:
         show_error(e)
-    # Room for later sections on this page: saliency overlays (core.saliency) go here.
+    looking_section(run, predictor, result)
 
 
 main()

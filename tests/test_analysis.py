@@ -196,3 +196,38 @@ def test_misclassified_lists_indices_with_probabilities():
     probs = A.class_probabilities(model, x)
     assert A.confusion_matrix(model, x, y, 3, probs=probs).sum() == 6
     assert A.misclassified(model, x, y, 0, 1, probs=probs) == []
+
+
+def _init_kernels(n: int, seed: int = 0, size: int = K) -> np.ndarray:
+    """(n, 1, K, K) kernels drawn as PyTorch initialises conv1: uniform within +-1/K."""
+    bound = 1.0 / size  # 1 / sqrt(fan_in) with fan_in = K * K
+    return np.random.default_rng(seed).uniform(-bound, bound, (n, 1, size, size))
+
+
+def test_a_horizontal_line_kernel_scores_horizontal_and_structured():
+    """The issue's check: a horizontal-line kernel reads horizontal and far from random."""
+    line = _line("horizontal")[None, None] / K  # (1, 1, K, K) at the init scale
+    share = A.orientation_energy(line)[0]
+    assert share.argmax() == H and share[H] > 0.5
+    assert A.structure_score(line)[0] > 10 * A.STRUCTURE_THRESHOLD
+    # A learned line on top of the random start still reads horizontal and structured.
+    noisy = line + 0.5 * _init_kernels(1, seed=4)
+    assert A.orientation_energy(noisy)[0].argmax() == H
+    assert A.structure_score(noisy)[0] > A.STRUCTURE_THRESHOLD
+
+
+def test_random_kernels_of_the_init_size_and_scale_score_near_chance():
+    """The issue's other check: random kernels (as initialised) score like chance."""
+    w = _init_kernels(500, seed=11)
+    share = A.orientation_energy(w)  # (500, 4)
+    np.testing.assert_allclose(share.mean(axis=0), 0.25, atol=0.02)
+    assert (share.max(axis=1) < 0.5).mean() > 0.95  # hardly any single one looks oriented
+    score = A.structure_score(w)
+    assert abs(np.mean(score)) < 0.3
+    assert (np.abs(score) <= A.STRUCTURE_THRESHOLD).mean() > 0.95
+    # Over training steps that never moved them: random at every snapshot, none flagged dead
+    # by their weights, and nothing learned to score.
+    frames = np.stack([w[:5]] * 3)  # (F, k, 1, K, K)
+    diag = A.kernel_diagnostics(frames, bias_frames=np.full((3, 5), 0.01))
+    assert (np.abs(diag["structure"]) <= A.STRUCTURE_THRESHOLD).all()
+    assert diag["frozen"][1:].all()  # unchanged since initialisation: flagged frozen
