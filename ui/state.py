@@ -45,6 +45,7 @@ def run_picker(key: str, *, label: str = "Run", need_model: bool = False) -> Run
         st.info("No runs yet: train one on the Train page (it takes a few seconds).")
         return None
     paths = [str(r.path) for r in runs]
+    keep_run_choice(key, paths)
     current = st.session_state.get(RUN_KEY)
     index = paths.index(current) if current in paths else 0
     choice = st.selectbox(
@@ -52,6 +53,21 @@ def run_picker(key: str, *, label: str = "Run", need_model: bool = False) -> Run
     )
     st.session_state[RUN_KEY] = paths[choice]
     return runs[choice]
+
+
+def keep_run_choice(key: str, paths: list[str]) -> None:
+    """Keep a run selectbox (options: indices into `paths`) on the same run when the list has
+    changed since it was drawn, e.g. another session's training added a run at the top; without
+    this the stored index would silently point at a neighbouring run."""
+    shown_key = f"{key}__paths"
+    shown = st.session_state.get(shown_key)
+    if key in st.session_state and shown is not None and shown != paths:
+        i = st.session_state[key]
+        if isinstance(i, int) and 0 <= i < len(shown) and shown[i] in paths:
+            st.session_state[key] = paths.index(shown[i])
+        else:  # that run is gone: fall back to the shared current run
+            del st.session_state[key]
+    st.session_state[shown_key] = list(paths)
 
 
 def select_run(path: str | Path) -> None:
@@ -129,3 +145,17 @@ def page_link(page: str, label: str, icon: str | None = None) -> None:
         st.page_link(page, label=label, icon=icon)
     except StreamlitAPIException:
         st.markdown(f"{icon or ''} {label}")
+
+
+# --- the two runs the Compare page shows (set by a finished classroom scenario) ----------------
+COMPARE_KEY = "lab_compare_runs"  # [path of run A, path of run B]
+
+
+def set_compare_runs(paths) -> None:
+    """Make the Compare page open on these runs (A, B)."""
+    st.session_state[COMPARE_KEY] = [str(p) for p in paths][:2]
+
+
+def compare_runs() -> list[str]:
+    """The run folders the Compare page should show ([] if none were chosen for it)."""
+    return list(st.session_state.get(COMPARE_KEY) or [])
