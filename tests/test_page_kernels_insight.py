@@ -4,36 +4,14 @@ preferred inputs computed on a button press."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.experiment import preset, run_experiment
-from core.runs import RunStore
-
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "3_Kernels.py")
 TIMEOUT = 60
 TAB = "kernels_insight_tab"
-
-
-@pytest.fixture(scope="module")
-def run_dir(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("runs")
-    exp = preset("fast").with_changes(n_train=240, n_test=60, batch_size=24, epochs=1)
-    return run_experiment(exp, RunStore(root)).run_dir
-
-
-@pytest.fixture()
-def runs_root(run_dir, monkeypatch, tmp_path) -> Path:
-    import ui.state
-
-    root = tmp_path / "runs"
-    shutil.copytree(run_dir, root / run_dir.name)
-    monkeypatch.setenv("KERNEL_LAB_RUNS", str(root))
-    monkeypatch.setattr(ui.state, "EXAMPLE_RUNS", tmp_path / "no-examples")
-    return root
 
 
 def _page() -> AppTest:

@@ -11,8 +11,6 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.experiment import preset, run_experiment
-from core.runs import RunStore
 from core.samples import sample_png
 
 REPO = Path(__file__).resolve().parents[1]
@@ -20,24 +18,6 @@ PAGE = str(REPO / "pages" / "4_Scope.py")
 REAL = REPO.parent / "shared" / "real-captures"
 TIMEOUT = 30
 RUN_KEY = "scope_run"
-
-
-@pytest.fixture(scope="module")
-def run_dir(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("runs")
-    exp = preset("fast").with_changes(n_train=240, n_test=60, batch_size=24, epochs=1)
-    return run_experiment(exp, RunStore(root)).run_dir
-
-
-@pytest.fixture()
-def runs_root(run_dir, monkeypatch, tmp_path) -> Path:
-    import ui.state
-
-    root = tmp_path / "runs"
-    shutil.copytree(run_dir, root / run_dir.name)
-    monkeypatch.setenv("KERNEL_LAB_RUNS", str(root))
-    monkeypatch.setattr(ui.state, "EXAMPLE_RUNS", tmp_path / "no-examples")
-    return root
 
 
 def _page() -> AppTest:
