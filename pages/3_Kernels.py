@@ -7,7 +7,6 @@ import functools
 import streamlit as st
 
 from core import insight, render
-from core.errors import RunError
 from core.runs import metrics_to_csv
 from ui import kernel_insight
 from ui import kernels as uk
@@ -191,11 +190,8 @@ def main() -> None:
         run = run_picker("kernels_run")
     if run is None:
         return
-    try:
-        snaps = uk.run_snapshots(run)
-    except RunError as e:
-        kind, message = uk.no_snapshots_message(run, e)
-        (st.info if kind == "info" else st.error)(message)
+    snaps = uk.snapshots_or_say(run)
+    if snaps is None:
         return
     view = top[1].segmented_control(
         "Show",

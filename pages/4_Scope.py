@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import render
-from core.errors import LabError, RunError
+from core.errors import LabError
 from core.features import CORRELATION_VS_CONVOLUTION, feature_map, feature_maps, receptive_field
 from core.insight import HEAT_EXPLANATION, HEAT_LABELS, HEAT_METHODS
 from ui import insight as ui
@@ -319,11 +319,8 @@ def main() -> None:
     st.subheader("The network's answer")
     prediction_section(predictor, result)
     st.subheader("What the first layer sees")
-    try:
-        snaps = uk.run_snapshots(run)
-    except RunError as e:
-        kind, message = uk.no_snapshots_message(run, e)
-        (st.info if kind == "info" else st.error)(message)
+    snaps = uk.snapshots_or_say(run)
+    if snaps is None:
         return
     try:
         feature_section(run, snaps, result)

@@ -7,7 +7,7 @@ import functools
 
 import streamlit as st
 
-from core.errors import LabError, RunError
+from core.errors import LabError
 from core.insight import HEAT_EXPLANATION, HEAT_LABELS, HEAT_METHODS, cell_members, worst_cell
 from ui import insight as ui
 from ui import kernels as uk
@@ -104,11 +104,8 @@ def main() -> None:
         run = run_picker(RUN, label="Run", need_model=True)
     if run is None:
         return
-    try:
-        snaps = uk.run_snapshots(run)
-    except RunError as e:
-        kind, message = uk.no_snapshots_message(run, e)
-        (st.info if kind == "info" else st.error)(message)
+    snaps = uk.snapshots_or_say(run)
+    if snaps is None:
         return
     n = len(snaps)
     uk.clamp_frame(FRAME, n, f"{FRAME}_run", str(run.path))

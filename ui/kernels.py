@@ -130,3 +130,13 @@ def vmax_caption(vmax: np.ndarray, scale: str) -> str:
         return f"One colour range, ±{float(vmax[0]):.3g}, for every kernel; white is exactly 0."
     ranges = ", ".join(f"#{i + 1} ±{float(v):.2g}" for i, v in enumerate(vmax))
     return f"Each kernel has its own colour range (white is 0): {ranges}."
+
+
+def snapshots_or_say(run: Run) -> Snapshots | None:
+    """The run's snapshots, or None after saying on the page why there are none (yet)."""
+    try:
+        return run_snapshots(run)
+    except RunError as e:
+        kind, message = no_snapshots_message(run, e)
+        (st.info if kind == "info" else st.error)(message)
+        return None
