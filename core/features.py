@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from core.errors import LabError
+from core.fftconv import fft_conv2d
 
 Mode = Literal["correlation", "convolution"]
 MODES: tuple[str, ...] = ("correlation", "convolution")
@@ -52,11 +53,7 @@ def correlate(x: torch.Tensor, w: torch.Tensor, use_fft: bool | None = None) -> 
         use_fft = (h - kh + 1) * (wd - kw + 1) * kh * kw >= _FFT_ABOVE_MACS
     if not use_fft:
         return F.conv2d(x, w)
-    # Circular correlation over the image size leaves the valid region untouched by wrap-around.
-    xf = torch.fft.rfft2(x, s=(h, wd))  # (B, 1, H, W//2+1)
-    wf = torch.fft.rfft2(w[:, 0].flip(-1, -2), s=(h, wd))  # (k, H, W//2+1)
-    y = torch.fft.irfft2(xf * wf, s=(h, wd))  # (B, k, H, W)
-    return y[..., kh - 1 :, kw - 1 :]
+    return fft_conv2d(x, w)  # the network's own FFT route (core.fftconv), same result
 
 
 def feature_maps(image, weights, bias=None, mode: Mode = "correlation") -> np.ndarray:

@@ -9,6 +9,7 @@ from core.errors import LabError
 from core.patches import kernel_response, top_patches
 from core.preferred import activation, preferred_input
 from core.strokes import best_path, preferred_stroke, random_trace_images, render_curves
+from core.threads import single_threaded
 
 SIZE, K = (40, 40), 9
 FAST = {"steps": 25}
@@ -16,12 +17,9 @@ FAST = {"steps": 25}
 
 @pytest.fixture(autouse=True, scope="module")
 def _one_thread():
-    """Many tiny tensor ops: on a busy 2-core machine a second intra-op thread only adds waiting
-    (measured 20-50x slower), so these tests run single-threaded and restore the setting."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+    """Many tiny tensor ops: run them as the app does, on one torch thread (core.threads)."""
+    with single_threaded():
+        yield
 
 
 def _bars() -> torch.Tensor:

@@ -4,18 +4,16 @@ import torch
 from torch import nn
 
 from core.saliency import grad_cam, overlay, saliency_map
+from core.threads import single_threaded
 
 SIZE, K = 40, 5
 
 
 @pytest.fixture(autouse=True, scope="module")
 def _one_thread():
-    """Many tiny tensor ops: on a busy 2-core machine a second intra-op thread only adds waiting
-    (measured 20-50x slower), so these tests run single-threaded and restore the setting."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+    """Many tiny tensor ops: run them as the app does, on one torch thread (core.threads)."""
+    with single_threaded():
+        yield
 
 
 class _Halves(nn.Module):
