@@ -17,13 +17,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from PIL import Image  # noqa: E402
 
-from core.capture import (  # noqa: E402
-    demo_screenshot,
-    extract_trace,
-    find_plot_area,
-    pipeline_seconds,
-)
-from core.imageio import read_image, read_image_u8  # noqa: E402
+from core.bench import pipeline_seconds  # noqa: E402
+from core.capture import extract_trace, find_plot_area, read_image, read_image_u8  # noqa: E402
+from core.data.scope_samples import demo_screenshot  # noqa: E402
 
 TARGET = 0.3  # s
 

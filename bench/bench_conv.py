@@ -18,8 +18,9 @@ from dataclasses import replace
 import torch
 import torch.nn.functional as F
 
-from core.fftconv import CONV_IMPLS, FFT_MIN_KERNEL, fft_conv2d
-from core.model import MODEL_PRESETS, ModelConfig, build_model, throughput
+from core.nn.fftconv import CONV_IMPLS, FFT_MIN_KERNEL, fft_conv2d
+from core.nn.model import ModelConfig, build_model, throughput
+from core.training.presets import MODEL_PRESETS
 
 
 def _interleaved(

@@ -20,9 +20,10 @@ os.environ["KERNEL_LAB_RUNS"] = tempfile.mkdtemp(prefix="bench-runs-")
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from core.experiment import preset, run_experiment  # noqa: E402
-from core.jobs import job_queue  # noqa: E402
-from core.runs import RunStore  # noqa: E402
+from core.training.experiment import run_experiment  # noqa: E402
+from core.training.jobs import job_queue  # noqa: E402
+from core.training.presets import preset  # noqa: E402
+from core.training.runs import RunStore  # noqa: E402
 
 PAGES = {
     "Home": "app.py",

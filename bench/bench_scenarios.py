@@ -17,10 +17,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.analysis import kernel_diagnostics  # noqa: E402
-from core.experiment import run_experiment  # noqa: E402
-from core.runs import RunStore, load_run  # noqa: E402
-from core.scenarios import SCENARIOS  # noqa: E402
+from core.interpret.diagnostics import kernel_diagnostics  # noqa: E402
+from core.training.experiment import run_experiment  # noqa: E402
+from core.training.runs import RunStore, load_run  # noqa: E402
+from core.training.scenarios import SCENARIOS  # noqa: E402
 
 TARGET_S = 60.0
 

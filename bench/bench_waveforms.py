@@ -14,7 +14,7 @@ from pathlib import Path
 # Run as a script, Python puts bench/ on the path, not the repository root that holds core/.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.waveforms import WaveformSpec, generation_rate, render_batch  # noqa: E402
+from core.data.waveforms import WaveformSpec, generation_rate, render_batch  # noqa: E402
 
 TARGET = 20_000.0  # images/s at 100x100 on 2 cores
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import statistics
 import tempfile
+import time
 
 import numpy as np
 import torch
 
-from core.experiment import preset, run_experiment
-from core.runs import RunStore, load_run
+from core.training.experiment import run_experiment
+from core.training.presets import preset
+from core.training.runs import RunStore, load_run
 
 TARGETS = {
     "generation": 20_000.0,  # images/s
@@ -24,7 +26,7 @@ def _row(name: str, value: float | str, unit: str, target: str = "", ok: bool | 
 
 
 def bench_generation(quick: bool) -> dict:
-    from core.waveforms import generation_rate
+    from core.data.waveforms import generation_rate
 
     rate = max(generation_rate(n=2000 if quick else 20_000, seed=s) for s in range(2))
     t = TARGETS["generation"]
@@ -32,7 +34,7 @@ def bench_generation(quick: bool) -> dict:
 
 
 def bench_throughput(quick: bool) -> dict:
-    from core.model import throughput
+    from core.nn.model import throughput
 
     exp = preset("fast")
     rate = throughput(exp.model, batch=exp.train.batch_size, impl="auto", seconds=1 if quick else 4)
@@ -79,7 +81,6 @@ def bench_paper(quick: bool, root: str, budget: float) -> list[dict]:
 
 
 def bench_capture(quick: bool) -> dict:
-    from core.capture import pipeline_seconds
 
     secs = pipeline_seconds(repeats=2 if quick else 5)
     t = TARGETS["capture_seconds"]
@@ -120,3 +121,24 @@ def format_table(rows: list[dict]) -> str:
 
 
 __all__ = ["run_benchmarks", "format_table"]
+
+
+def pipeline_seconds(repeats: int = 5, width: int = 1920, height: int = 1440) -> float:
+    """Best wall time (s) over `repeats` of reading a PNG screenshot and extracting its trace."""
+    import io
+
+    from PIL import Image
+
+    from core.capture import extract_trace, read_image_u8
+    from core.data.scope_samples import demo_screenshot
+
+    img, _ = demo_screenshot(width, height, (("square", "yellow"), ("sine", "cyan")))
+    buf = io.BytesIO()
+    Image.fromarray(img).save(buf, format="PNG", compress_level=1)
+    data = buf.getvalue()
+    best = float("inf")
+    for _ in range(max(1, repeats)):
+        start = time.perf_counter()
+        extract_trace(read_image_u8(data))
+        best = min(best, time.perf_counter() - start)
+    return best

@@ -78,9 +78,10 @@ class _Progress:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from core.experiment import preset, run_experiment
-    from core.runs import RunStore
-    from core.waveforms import WaveformSpec
+    from core.data.waveforms import WaveformSpec
+    from core.training.experiment import run_experiment
+    from core.training.presets import preset
+    from core.training.runs import RunStore
 
     spec = WaveformSpec(include_sawtooth=True) if args.sawtooth else None
     exp = preset(args.preset, spec)
@@ -112,7 +113,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from core.predict import load_predictor, predict_file
+    from core.training.predict import load_predictor, predict_file
 
     predictor = load_predictor(args.run)
     crop, colour = _parse_crop(args.crop), _parse_colour(args.colour)
@@ -136,7 +137,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
-    from core.runs import RunStore
+    from core.training.runs import RunStore
 
     runs, warnings = RunStore(args.runs_dir).list_runs()
     for w in warnings:

@@ -6,9 +6,22 @@ import functools
 
 import streamlit as st
 
-from core.datasets import MAX_DOWNLOAD_IMAGES, dataset_balance, dataset_zip, png_bytes, preview_rows
+from core.data.export import (
+    MAX_DOWNLOAD_IMAGES,
+    dataset_balance,
+    dataset_zip,
+    png_bytes,
+    preview_rows,
+)
+from core.data.waveforms import (
+    CLASS_PARAMS,
+    CLASSES,
+    STUDY_SPEC,
+    WaveformSpec,
+    render_one,
+    spec_to_dict,
+)
 from core.errors import LabError
-from core.waveforms import CLASS_PARAMS, CLASSES, STUDY_SPEC, WaveformSpec, render_one, spec_to_dict
 from ui.state import SPEC_KEY, set_sticky, show_error, sticky, training_spec, use_spec_for_training
 
 st.set_page_config(

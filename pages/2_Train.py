@@ -7,12 +7,13 @@ from pathlib import Path
 import streamlit as st
 
 from core import render
+from core.data.waveforms import class_names
 from core.errors import LabError
-from core.experiment import PRESET_BLURBS, PRESET_NAMES, Experiment
-from core.model import ACTIVATIONS, HEADS, OUTPUT_ACTIVATIONS
-from core.runs import load_run
-from core.train import DEVICES, LOSSES, OPTIMIZERS
-from core.waveforms import class_names
+from core.nn.model import ACTIVATIONS, HEADS, OUTPUT_ACTIVATIONS
+from core.training.experiment import Experiment
+from core.training.loop import DEVICES, LOSSES, OPTIMIZERS
+from core.training.presets import PRESET_BLURBS, PRESET_NAMES
+from core.training.runs import load_run
 from ui import training as tr
 from ui.charts import confusion_chart, metrics_chart
 from ui.state import page_link, select_run, show_error, sticky, training_spec

@@ -6,8 +6,9 @@ import functools
 
 import streamlit as st
 
-from core import insight, render
-from core.runs import metrics_to_csv
+from core import render
+from core.interpret import snapshot as insight
+from core.training.runs import metrics_to_csv
 from ui import kernel_insight
 from ui import kernels as uk
 from ui.charts import metrics_chart

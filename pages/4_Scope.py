@@ -6,8 +6,13 @@ import streamlit as st
 
 from core import render
 from core.errors import LabError
-from core.features import CORRELATION_VS_CONVOLUTION, feature_map, feature_maps, receptive_field
-from core.insight import HEAT_EXPLANATION, HEAT_LABELS, HEAT_METHODS
+from core.interpret.features import (
+    CORRELATION_VS_CONVOLUTION,
+    feature_map,
+    feature_maps,
+    receptive_field,
+)
+from core.interpret.snapshot import HEAT_EXPLANATION, HEAT_LABELS, HEAT_METHODS
 from ui import insight as ui
 from ui import kernels as uk
 from ui import scope as us

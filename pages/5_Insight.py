@@ -8,7 +8,13 @@ import functools
 import streamlit as st
 
 from core.errors import LabError
-from core.insight import HEAT_EXPLANATION, HEAT_LABELS, HEAT_METHODS, cell_members, worst_cell
+from core.interpret.snapshot import (
+    HEAT_EXPLANATION,
+    HEAT_LABELS,
+    HEAT_METHODS,
+    cell_members,
+    worst_cell,
+)
 from ui import insight as ui
 from ui import kernels as uk
 from ui.state import run_picker, show_error, sticky

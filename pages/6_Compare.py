@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import render, verdict
-from core.analysis import STRUCTURE_EXPLANATION, match_frames
+from core import render
 from core.errors import RunError
+from core.interpret import verdict
+from core.interpret.diagnostics import STRUCTURE_EXPLANATION, match_frames
 from ui import compare as uc
 from ui import insight as ui
 from ui import kernels as uk

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.scenarios import SCENARIOS
+from core.training.scenarios import SCENARIOS
 from ui import scenarios as us
 from ui.state import page_link
 

@@ -9,7 +9,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from core.samples import SAMPLE_NAMES, write_samples  # noqa: E402
+from core.data.scope_samples import SAMPLE_NAMES, write_samples  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

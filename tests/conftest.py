@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from core.experiment import preset, run_experiment
-from core.runs import RunStore
+from core.training.experiment import run_experiment
+from core.training.presets import preset
+from core.training.runs import RunStore
 
 
 @pytest.fixture(scope="session")

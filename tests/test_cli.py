@@ -11,9 +11,9 @@ import pytest
 from PIL import Image
 
 from core.cli import main
-from core.experiment import preset
-from core.model import build_model, count_params
-from core.waveforms import WaveformSpec, render_batch
+from core.data.waveforms import WaveformSpec, render_batch
+from core.nn.model import build_model, count_params
+from core.training.presets import preset
 
 ROOT = Path(__file__).resolve().parents[1]
 SMOKE = ["--n-train", "240", "--n-test", "60", "--batch-size", "24", "--epochs", "2"]

@@ -30,7 +30,7 @@ def test_torch_is_pinned():
 def test_core_never_imports_streamlit():
     offenders = [
         p.name
-        for p in (ROOT / "core").glob("*.py")
+        for p in (ROOT / "core").rglob("*.py")
         if re.search(r"^\s*(import|from)\s+streamlit", p.read_text(), flags=re.M)
     ]
     assert offenders == []

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
-from core.analysis import STRUCTURE_THRESHOLD
+from core.interpret.diagnostics import STRUCTURE_THRESHOLD
 from ui.charts import _finite
 from ui.diagnostics import BAND_COLOUR, STEP_AXIS
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
-from core.analysis import ORIENTATIONS, STRUCTURE_THRESHOLD
+from core.interpret.diagnostics import ORIENTATIONS, STRUCTURE_THRESHOLD
 
 MAX_LEGEND = 10  # more kernels than this: no legend, the tooltip names the kernel
 ORIENTATION_COLOURS = ("#f5c518", "#4fc3f7", "#ef5350", "#81c784")

@@ -16,11 +16,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import insight
-from core.analysis import kernel_diagnostics, overlay
 from core.errors import RunError
-from core.predict import Predictor, load_predictor
-from core.runs import Run, load_run, load_snapshots
+from core.interpret import snapshot as insight
+from core.interpret.attribution import overlay
+from core.interpret.diagnostics import kernel_diagnostics
+from core.training.predict import Predictor, load_predictor
+from core.training.runs import Run, load_run, load_snapshots
 from ui.kernels import _file_key, run_snapshots
 
 NO_HEAT = "none"
@@ -147,7 +148,7 @@ def preferred_key(run: Run, frame: int, kernels, classes) -> tuple:
 
 
 def preferred(key: tuple, progress=None) -> dict[str, dict[int, np.ndarray]]:
-    """core.insight.preferred_inputs for a `preferred_key`, one image at a time (each cached);
+    """snapshot.preferred_inputs for a `preferred_key`, one image at a time (each cached);
     `progress(done, total)` is called before each one."""
     *base, kernels, classes = key
     jobs = [("kernel", k) for k in kernels] + [("class", c) for c in classes]
@@ -276,7 +277,7 @@ def _patches(path: str, model_ns: int, snaps_key: tuple, frame: int, kernels: tu
 
 
 def patches(key: tuple) -> dict:
-    """core.insight.kernel_top_patches for the kernels of a `preferred_key` (cached)."""
+    """core.interpret.snapshot.kernel_top_patches for the kernels of a `preferred_key` (cached)."""
     return _patches(*key[:5])
 
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import insight, render, verdict
-from core.analysis import STRUCTURE_EXPLANATION
+from core import render
 from core.errors import RunError
+from core.interpret import snapshot as insight
+from core.interpret import verdict
+from core.interpret.diagnostics import STRUCTURE_EXPLANATION
 from ui import diagnostics as ud
 from ui import insight as ui
 from ui import kernels as uk

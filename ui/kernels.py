@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import RunError
-from core.runs import Run, Snapshots, load_snapshots
+from core.training.runs import Run, Snapshots, load_snapshots
 
 # Playback speeds offered on the page, in snapshots a second.
 SPEEDS = (1, 2, 4, 8)

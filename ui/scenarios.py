@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
-from core.jobs import JobProgress, TrainingJob, job_queue
-from core.scenarios import Scenario
+from core.training.jobs import JobProgress, TrainingJob, job_queue
+from core.training.scenarios import Scenario
 from ui.state import select_run, set_compare_runs, store
 from ui.training import ensure_watchdog, session_id
 

@@ -13,9 +13,9 @@ import streamlit as st
 from PIL import Image, ImageDraw
 
 from core.capture import CaptureResult, extract_trace
-from core.imageio import read_image_u8
-from core.predict import Predictor, load_predictor, training_thickness
-from core.runs import Run
+from core.capture.imagefile import read_image_u8
+from core.training.predict import Predictor, load_predictor, training_thickness
+from core.training.runs import Run
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES_DIR = REPO / "examples" / "scope"

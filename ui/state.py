@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from core.errors import LabError
-from core.runs import Run, RunStore, load_run
+from core.training.runs import Run, RunStore, load_run
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE_RUNS = REPO / "examples" / "runs"  # shipped so a first launch has something real to show
@@ -99,14 +99,14 @@ STICKY_KEY = "lab_sticky"  # last values of widgets that keep their value across
 
 def use_spec_for_training(spec) -> None:
     """Make the Train page generate its images with this WaveformSpec."""
-    from core.waveforms import spec_to_dict
+    from core.data.waveforms import spec_to_dict
 
     st.session_state[SPEC_KEY] = spec_to_dict(spec)
 
 
 def training_spec():
     """(WaveformSpec, True) as stored by the Waveforms page, else (the default spec, False)."""
-    from core.waveforms import WaveformSpec, spec_from_dict
+    from core.data.waveforms import WaveformSpec, spec_from_dict
 
     stored = st.session_state.get(SPEC_KEY)
     if stored is not None:

@@ -15,11 +15,12 @@ from collections.abc import Callable
 import streamlit as st
 import torch
 
+from core.data.waveforms import WaveformSpec
 from core.errors import LabError
-from core.experiment import Experiment, preset
-from core.jobs import JobProgress, TrainingJob, job_queue
-from core.model import ModelConfig, build_model, count_params
-from core.waveforms import WaveformSpec
+from core.nn.model import ModelConfig, build_model, count_params
+from core.training.experiment import Experiment
+from core.training.jobs import JobProgress, TrainingJob, job_queue
+from core.training.presets import preset
 from ui.state import set_sticky, store
 
 JOB_KEY = "lab_train_job"  # the TrainingJob this browser session started (kept across pages)

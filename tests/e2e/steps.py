@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from PIL import Image
 from playwright.sync_api import Locator, Page, expect
 
-from core.samples import CYAN, Sample, Trace, scope_screenshot
+from core.data.scope_samples import CYAN, Sample, Trace, scope_screenshot
 
 TIMEOUT_MS = 30_000  # generous: the machine may be a shared 2-core box also training a network
 Shot = Callable[[str], None]

@@ -1,0 +1,35 @@
+"""Reading captures: any image file a student brings -> the network's one-bit input.
+
+`imagefile` reads the file safely (format from the content, size limits); `pipeline` finds the plot
+area, the background and the trace, and rasterises it (stages in `plotarea`, `palette`,
+`tracepick`, `masks`, `rasterise`, private to this package). Callers use the names below.
+"""
+
+from core.capture.imagefile import (
+    MAX_PIXELS,
+    SUPPORTED_EXTENSIONS,
+    read_image,
+    read_image_u8,
+    source_name,
+)
+from core.capture.palette import COLOUR_NAMES
+from core.capture.pipeline import CaptureResult, extract_trace, to_network_input
+from core.capture.plotarea import find_plot_area
+from core.capture.rasterise import FILL, MAX_GAIN, centre_line, rasterise
+
+__all__ = [
+    "COLOUR_NAMES",
+    "FILL",
+    "MAX_GAIN",
+    "MAX_PIXELS",
+    "SUPPORTED_EXTENSIONS",
+    "CaptureResult",
+    "centre_line",
+    "extract_trace",
+    "find_plot_area",
+    "rasterise",
+    "read_image",
+    "read_image_u8",
+    "source_name",
+    "to_network_input",
+]

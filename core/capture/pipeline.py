@@ -1,0 +1,203 @@
+"""Scope screenshot -> the network's one-bit input, keeping every stage as an image for the page.
+
+Stages:
+1. Plot area: a periodic graticule (evenly spaced thin grey rows and columns), else a box of solid
+   lines (matplotlib axes), else a large region of one saturated colour (an imshow colour map);
+   a manual crop overrides. A plain image (no plot area) uses the trace's own extent.
+2. Background: the commonest colour of the plot area (of a plain image's border, which a dense
+   trace cannot cover): "dark" screen, "light" paper, "colormap".
+3. Trace: saturated colours are clustered by hue, colours that share long borders merged (a
+   persistence display's graded band), and the longest trace-like line (across the plot, one run
+   per column) is picked; `colour=` picks another. No coloured trace: the foreground that stands
+   out most from the background (Otsu), for black-on-white or white-on-black plots.
+4. Cleaning: grid and text are grey so they are never picked; blobs spanning < 6% of the plot
+   (text, channel badges, trigger markers, pixel noise) and tall columns at the sides reaching
+   beyond the trace (legends) are dropped. Shapes are judged on what cleaning keeps, so isolated
+   specks do not hide a trace.
+5. Output: a thick line is first cut to its middle (down the columns where it is flat, along the
+   rows at edges and steep slopes); the trace's height is stretched to FILL of the view (flat
+   lines are not), every trace pixel marks the output cells it covers (a 1-px line survives any
+   shrink), each column is thinned to the line's centre, neighbouring columns are joined
+   (square-wave edges stay connected, even where the scope drew them faintly), and the line is
+   thickened to `thickness` pixels.
+
+Colours go through a 15-bit palette: every pixel becomes an index (5 bits a channel), so colour
+decisions (Lab distance, hue, grid grey) are made once per palette entry, not once per pixel.
+
+This module runs the stages; they live in `plotarea` (1), `palette` (the palette, 2), `tracepick`
+(3), `masks` (shared mask helpers and 4's blob dropping) and `rasterise` (5).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from core.capture.imagefile import read_image_u8, source_name
+from core.capture.masks import _coarse, _keep_trace_parts
+from core.capture.palette import _background, _index, _parse_colour, _to_rgb
+from core.capture.plotarea import find_plot_area
+from core.capture.rasterise import rasterise
+from core.capture.tracepick import _pick_trace
+from core.errors import LabError
+
+
+@dataclass
+class CaptureResult:
+    """Every stage of one extraction; images are for display, `network_input` feeds the model."""
+
+    original: np.ndarray  # uint8 (H, W, 3)
+    crop_box: tuple[int, int, int, int]  # (x0, y0, x1, y1) in original pixels, x1/y1 exclusive
+    crop_auto: bool  # True when found automatically, False for a manual crop
+    crop_method: str  # "manual", "graticule", "frame", "colormap", "content" or "whole"
+    cropped: np.ndarray  # uint8 (h, w, 3)
+    background: str  # "dark", "light" or "colormap"
+    background_colour: tuple[int, int, int]
+    trace_colour: tuple[int, int, int] | None  # None where no trace was found
+    # (RGB, fraction of crop pixels) of each coloured trace, the automatic pick first
+    candidate_colours: list[tuple[tuple[int, int, int], float]]
+    mask: np.ndarray  # bool (h, w): trace pixels at full resolution
+    network_input: np.ndarray  # float32 (size, size) in {0, 1}, white trace on black
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def found(self) -> bool:
+        return bool(self.network_input.any())
+
+
+# ---------------------------------------------------------------- the pipeline
+def _as_uint8(rgb: np.ndarray) -> np.ndarray:
+    a = np.asarray(rgb)
+    if a.ndim == 2:
+        a = np.repeat(a[:, :, None], 3, axis=2)
+    if a.ndim != 3 or a.shape[2] not in (3, 4) or min(a.shape[:2]) < 2:
+        raise LabError(f"A screenshot must be an RGB image (H, W, 3), got shape {a.shape}.")
+    a = a[:, :, :3]
+    if a.dtype == np.uint8:
+        return np.ascontiguousarray(a)
+    return (np.clip(a, 0, 1) * 255 + 0.5).astype(np.uint8)
+
+
+def _check_crop(crop, w: int, h: int) -> tuple[int, int, int, int]:
+    try:
+        x0, y0, x1, y1 = (int(round(v)) for v in crop)
+    except (TypeError, ValueError):
+        raise LabError(f"The crop must be four numbers (x0, y0, x1, y1), got {crop!r}.") from None
+    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+    if x1 - x0 < 16 or y1 - y0 < 16:
+        raise LabError(
+            f"The crop {tuple(crop)} leaves less than 16x16 pixels of the {w}x{h} image."
+        )
+    return x0, y0, x1, y1
+
+
+def _content_box(mask: np.ndarray) -> tuple[tuple[int, int, int, int], tuple[int, int]]:
+    """(box around the trace with a small margin, the columns that fill the output's width)
+    for a plain image: the trace's own width, or the image's where the trace is narrow (a lone
+    pulse, a trace that leaves the plot), so it keeps its place, or runs from side to side (a
+    piece at an end lost to noise does not stretch the rest)."""
+    h, w = mask.shape
+    cols, rows = np.flatnonzero(mask.any(0)), np.flatnonzero(mask.any(1))
+    pad = max(2, int(0.02 * max(h, w)))
+    x0, x1 = max(0, cols[0] - pad), min(w, cols[-1] + 1 + pad)
+    y0, y1 = max(0, rows[0] - pad), min(h, rows[-1] + 1 + pad)
+    x_range = (cols[0] - x0, cols[-1] + 1 - x0)
+    sides = cols[0] < 0.1 * w and cols[-1] >= 0.9 * w
+    if x_range[1] - x_range[0] < 0.5 * w or sides:
+        x_range = (-x0, w - x0)
+    return (int(x0), int(y0), int(x1), int(y1)), (int(x_range[0]), int(x_range[1]))
+
+
+def _drop_side_columns(mask: np.ndarray) -> None:
+    """Clear, in bool (h, w), tall columns at the plot's sides that reach beyond the rows the
+    rest of the trace spans: a colour legend or a marker. A square wave's edge at the side
+    stays within the trace's rows and is kept."""
+    h, w = mask.shape
+    side = max(1, int(0.02 * w))
+    rows = np.flatnonzero(mask[:, side : w - side].any(1))
+    slack = 0.02 * h
+    lo, hi = (rows[0] - slack, rows[-1] + slack) if len(rows) else (h, -1)
+    r = np.arange(h)[:, None]
+    for cols in (slice(0, side), slice(w - side, w)):
+        m = mask[:, cols]
+        top, bot = np.where(m, r, h).min(0), np.where(m, r, -1).max(0)
+        legend = (m.sum(0) >= 0.6 * h) & ((top < lo) | (bot > hi))
+        m &= ~legend
+
+
+def _check_sizes(size, thickness) -> None:
+    for name, v, lo, hi in (("size", size, 16, 1024), ("thickness", thickness, 1, 16)):
+        if isinstance(v, bool) or not isinstance(v, int | np.integer) or not lo <= v <= hi:
+            msg = f"The output {name} must be a whole number from {lo} to {hi}, got {v!r}."
+            raise LabError(msg)
+
+
+def extract_trace(
+    rgb: np.ndarray,
+    *,
+    crop: tuple[int, int, int, int] | None = None,
+    colour: tuple[int, int, int] | str | None = None,
+    size: int = 100,
+    thickness: int = 2,
+) -> CaptureResult:
+    """Screenshot RGB (H, W, 3), float in [0, 1] or uint8 -> CaptureResult with every stage.
+
+    crop: (x0, y0, x1, y1) plot area in pixels, found automatically when None. colour: the trace's
+    colour as (R, G, B), '#rrggbb' or a name; the most trace-like colour when None.
+    """
+    _check_sizes(size, thickness)
+    img = _as_uint8(rgb)
+    target = _parse_colour(colour)
+    h_img, w_img = img.shape[:2]
+    idx = _index(img)
+    if crop is not None:
+        box, method = _check_crop(crop, w_img, h_img), "manual"
+    else:
+        box, method = find_plot_area(img, idx)
+    x0, y0, x1, y1 = box or (0, 0, w_img, h_img)
+    cropped = img[y0:y1, x0:x1]
+    h, w = cropped.shape[:2]
+    idx = idx[y0:y1, x0:x1]
+    hist = np.bincount(idx.ravel(), minlength=32768)
+    # A plain image's background is the colour around its border: a dense, thick trace may
+    # cover half of it (a plot area's commonest colour is its background).
+    border = np.concatenate([idx[0], idx[-1], idx[:, 0], idx[:, -1]])
+    bg_lab, kind = _background(hist if box is not None else np.bincount(border, minlength=32768))
+    f = max(1, -(-max(h, w) // 256))  # coarse grid of at most 256 cells a side for shape tests
+    lut, trace_rgb, candidates, warnings = _pick_trace(idx, hist, bg_lab, target, f, box is None)
+    mask = lut[idx] if lut is not None else np.zeros((h, w), bool)
+    if mask.any():
+        mask &= np.repeat(np.repeat(_keep_trace_parts(_coarse(mask, f)), f, 0), f, 1)[:h, :w]
+    _drop_side_columns(mask)
+    x_range = (0, w)
+    if method == "whole" and mask.any():  # a plain image: the content's extent is the plot
+        (x0, y0, x1, y1), x_range = _content_box(mask)
+        cropped, mask, method = cropped[y0:y1, x0:x1], mask[y0:y1, x0:x1], "content"
+    return CaptureResult(
+        original=img,
+        crop_box=(int(x0), int(y0), int(x1), int(y1)),
+        crop_auto=crop is None,
+        crop_method=method,
+        cropped=cropped,
+        background=kind,
+        background_colour=_to_rgb(bg_lab),
+        trace_colour=trace_rgb,
+        candidate_colours=candidates,
+        mask=mask,
+        network_input=rasterise(mask, x_range, size, thickness),
+        warnings=warnings,
+    )
+
+
+def to_network_input(src, *, name: str | None = None, **opts) -> np.ndarray:
+    """Read an image (path, bytes or file) and return its network input float32 (size, size).
+
+    opts go to extract_trace; LabError if the image is unreadable or shows no trace.
+    """
+    result = extract_trace(read_image_u8(src, name=name), **opts)
+    if not result.found:
+        label = source_name(src, name)
+        label = "the image" if label == "The image" else label
+        raise LabError(f"No waveform trace was found in {label}.")
+    return result.network_input

@@ -1,0 +1,184 @@
+"""An experiment (waveform data + network + training recipe), its config dict, and running one."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from core.data.waveforms import (
+    WaveformSpec,
+    class_names,
+    make_datasets,
+    spec_from_dict,
+    spec_to_dict,
+)
+from core.errors import LabError
+from core.nn.model import (
+    ModelConfig,
+    build_model,
+    count_params,
+    model_config_from_dict,
+    model_config_to_dict,
+    select_device,
+)
+from core.training.loop import (
+    TrainConfig,
+    TrainControl,
+    TrainEvent,
+    confusion,
+    evaluate,
+    train,
+    train_config_from_dict,
+    train_config_to_dict,
+)
+from core.training.runs import RunStore, RunWriter
+
+CONFIG_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """Everything that reproduces a run."""
+
+    preset: str
+    waveforms: WaveformSpec
+    model: ModelConfig
+    train: TrainConfig
+
+    def __post_init__(self) -> None:
+        n = len(class_names(self.waveforms))
+        if self.model.n_classes != n:
+            object.__setattr__(self, "model", dataclasses.replace(self.model, n_classes=n))
+        if self.model.image_size != self.waveforms.size:
+            raise LabError(
+                f"The network expects {self.model.image_size}px images but the data is "
+                f"{self.waveforms.size}px; make them the same."
+            )
+
+    def with_changes(
+        self, *, waveforms=None, model=None, train=None, **train_changes
+    ) -> Experiment:
+        """A copy with some parts replaced (train_changes go into the TrainConfig)."""
+        t = train or self.train
+        if train_changes:
+            t = dataclasses.replace(t, **train_changes)
+        return Experiment(self.preset, waveforms or self.waveforms, model or self.model, t)
+
+
+def experiment_to_dict(exp: Experiment) -> dict:
+    return {
+        "version": CONFIG_VERSION,
+        "preset": exp.preset,
+        "classes": class_names(exp.waveforms),
+        "waveforms": spec_to_dict(exp.waveforms),
+        "model": model_config_to_dict(exp.model),
+        "train": train_config_to_dict(exp.train),
+    }
+
+
+def experiment_from_dict(d: dict) -> Experiment:
+    try:
+        return Experiment(
+            preset=str(d.get("preset", "custom")),
+            waveforms=spec_from_dict(d.get("waveforms", {})),
+            model=model_config_from_dict(d["model"]),
+            train=train_config_from_dict(d["train"]),
+        )
+    except KeyError as e:
+        raise LabError(f"The run's config.json has no {e.args[0]!r} section.") from None
+    except TypeError as e:
+        raise LabError(f"The run's config.json has a setting of the wrong type ({e}).") from None
+
+
+@dataclass
+class RunResult:
+    """What a finished (or stopped/diverged) run reports."""
+
+    run_dir: Path
+    status: str
+    message: str
+    steps: int
+    seconds: float
+    params: int
+    metrics: dict
+
+    def summary(self, exp: Experiment) -> dict:
+        return {
+            "run_dir": str(self.run_dir),
+            "preset": exp.preset,
+            "epochs": exp.train.epochs,
+            "steps": self.steps,
+            "seconds": round(self.seconds, 3),
+            "train_accuracy": self.metrics.get("train_accuracy"),
+            "test_accuracy": self.metrics.get("test_accuracy"),
+            "params": self.params,
+            "status": self.status,
+        }
+
+
+def run_experiment(
+    exp: Experiment,
+    store: RunStore | None = None,
+    control: TrainControl | None = None,
+    on_event: Callable[[TrainEvent], None] | None = None,
+    name: str | None = None,
+    run_dir: Path | None = None,
+) -> RunResult:
+    """Generate data, build the network, train and record everything into a new run folder."""
+    store = store or RunStore()
+    device = select_device(exp.train.device)
+    torch.manual_seed(exp.train.seed)  # dropout draws from the global generator
+    data = make_datasets(exp.waveforms, exp.train.n_train, exp.train.n_test, exp.train.seed)
+    model = build_model(exp.model, seed=exp.train.seed)
+    params = count_params(model)
+    run_dir = run_dir or store.new_run_dir(name or f"{exp.preset}-s{exp.train.seed}")
+    config = experiment_to_dict(exp) | {"params": params, "device": str(device)}
+    writer = RunWriter(run_dir, config)
+    if on_event is not None:
+        on_event(TrainEvent("created", 0, 0.0, {"run_dir": run_dir, "params": params}))
+    end: TrainEvent | None = None
+    try:
+        for ev in train(model, data, exp.train, control, device):
+            if ev.kind == "snapshot":
+                writer.add_snapshot(ev.data["weights"], ev.data["bias"], ev.step, ev.epoch)
+            elif ev.kind == "metrics":
+                writer.add_metrics(ev.data)
+                writer.flush_snapshots()
+            elif ev.kind == "end":
+                end = ev
+            if on_event is not None:
+                on_event(ev)
+    except BaseException as e:
+        writer.flush_snapshots()
+        writer.save_model(model.state_dict())
+        if isinstance(e, KeyboardInterrupt):
+            writer.set_status("stopped", "Interrupted from the keyboard; what it recorded is kept.")
+        else:
+            writer.set_status("failed", "Training ended with an error; what it recorded is kept.")
+        raise
+    assert end is not None
+    writer.flush_snapshots()
+    writer.save_model(model.state_dict())
+    ev = evaluate(model, data[2].to(device), data[3].to(device))
+    n = exp.model.n_classes
+    cm = confusion(ev["pred"], data[3].numpy(), n).tolist()
+    writer.set_status(
+        end.data["status"],
+        end.data["message"],
+        confusion=cm,
+        steps=end.step,
+        train_seconds=end.data["train_seconds"],
+    )
+    return RunResult(
+        run_dir=run_dir,
+        status=end.data["status"],
+        message=end.data["message"],
+        steps=end.step,
+        seconds=end.data["train_seconds"],
+        params=params,
+        metrics=end.data["metrics"],
+    )

@@ -1,0 +1,170 @@
+"""AppTest checks of the Kernels page: renders fresh, scrubs, plays, changes views, fails softly."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+from streamlit.testing.v1 import AppTest
+
+PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "3_Kernels.py")
+TIMEOUT = 30
+
+
+def _page() -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _last(at: AppTest) -> int:
+    """Index of the last snapshot (the smoke run saves one a step, plus the start: 11)."""
+    return len(at.select_slider(key="kernels_frame").options) - 1
+
+
+def _montage_url(at: AppTest) -> str:
+    return at.image[0].value[0]
+
+
+def test_no_runs_at_all(monkeypatch, tmp_path):
+    import ui.state
+
+    monkeypatch.setenv("KERNEL_LAB_RUNS", str(tmp_path / "empty"))
+    monkeypatch.setattr(ui.state, "EXAMPLE_RUNS", tmp_path / "no-examples")
+    at = _page()
+    assert any("No runs yet" in i.value for i in at.info)
+
+
+def test_only_an_example_run(run_dir, monkeypatch, tmp_path):
+    import ui.state
+
+    examples = tmp_path / "examples"
+    shutil.copytree(run_dir, examples / run_dir.name)
+    monkeypatch.setenv("KERNEL_LAB_RUNS", str(tmp_path / "empty"))
+    monkeypatch.setattr(ui.state, "EXAMPLE_RUNS", examples)
+    at = _page()
+    assert not at.error
+    assert at.select_slider(key="kernels_frame").value == _last(at)
+    assert "[example]" in at.selectbox(key="kernels_run").options[0]
+
+
+def test_shipped_examples_only(monkeypatch, tmp_path):
+    """With no saved runs the page shows whatever example runs ship (or says there are none)."""
+    monkeypatch.setenv("KERNEL_LAB_RUNS", str(tmp_path / "empty"))
+    at = _page()
+    assert not at.error
+
+
+def test_renders_and_scrubs(runs_root):
+    at = _page()
+    assert not at.error
+    assert at.selectbox(key="kernels_run").value is not None
+    slider = at.select_slider(key="kernels_frame")
+    assert slider.value == _last(at) >= 5  # a fresh page starts on the trained kernels
+    last = _montage_url(at)
+    start = time.perf_counter()
+    slider.set_value(0).run()
+    elapsed = time.perf_counter() - start
+    assert not at.exception
+    assert at.select_slider(key="kernels_frame").value == 0
+    assert _montage_url(at) != last
+    assert elapsed < 5  # generous for a shared CI box; the browser check measures the real figure
+    assert any(f"Snapshot 1 of {_last(at) + 1}" in m.value for m in at.markdown)
+
+
+def test_views_and_scales_change_the_montage(runs_root):
+    at = _page()
+    at.select_slider(key="kernels_frame").set_value(5).run()
+    urls = {"weights/shared": _montage_url(at)}
+    at.button_group(key="kernels_scale").set_value("per_kernel").run()
+    urls["weights/per_kernel"] = _montage_url(at)
+    for view in ("change_init", "change_prev"):
+        at.button_group(key="kernels_view").set_value(view).run()
+        assert not at.exception
+        urls[f"{view}/per_kernel"] = _montage_url(at)
+    assert len(set(urls.values())) == len(urls)
+    # Frame 0 has no change since initialisation: an all-zero (white) montage, still no error.
+    at.select_slider(key="kernels_frame").set_value(0).run()
+    assert not at.exception
+
+
+def test_play_advances_and_pause_stops(runs_root):
+    at = _page()
+    at.select_slider(key="kernels_frame").set_value(3).run()
+    at.button(key="kernels_play").click().run()
+    assert at.session_state["kernels_playing"]
+    first = at.session_state["kernels_frame"]
+    assert first == 4  # each tick of the playing fragment moves one snapshot on
+    at.run()
+    assert at.session_state["kernels_frame"] == 5
+    at.select_slider(key="kernels_speed").set_value(8).run()  # faster: still playing
+    assert at.session_state["kernels_playing"] and at.session_state["kernels_frame"] == 6
+    at.button(key="kernels_play").click().run()
+    assert not at.session_state["kernels_playing"]
+    at.run()
+    assert at.session_state["kernels_frame"] == 6
+
+
+def test_play_stops_at_the_end_without_loop(runs_root):
+    at = _page()
+    at.checkbox(key="kernels_loop").uncheck().run()
+    last = _last(at)
+    at.select_slider(key="kernels_frame").set_value(last - 1).run()
+    at.button(key="kernels_play").click().run()
+    assert at.session_state["kernels_frame"] == last
+    at.run()
+    assert not at.exception
+    assert not at.session_state["kernels_playing"]
+    assert at.session_state["kernels_frame"] == last
+
+
+def test_play_loops(runs_root):
+    at = _page()
+    at.select_slider(key="kernels_frame").set_value(_last(at) - 1).run()
+    at.button(key="kernels_play").click().run()
+    at.run()
+    assert at.session_state["kernels_frame"] == 0
+    assert at.session_state["kernels_playing"]
+
+
+def test_gif_is_built_only_when_asked(runs_root):
+    at = _page()
+    assert "kernels_gif" not in at.session_state
+    at.button(key="kernels_make_gif").click().run()
+    assert not at.exception
+    data = at.session_state["kernels_gif"]["data"]
+    assert data[:6] in (b"GIF87a", b"GIF89a")
+    labels = [b.label for b in at.get("download_button")]
+    assert "Download the GIF" in labels
+
+
+def test_damaged_snapshots_show_a_sentence(runs_root):
+    run = next(runs_root.iterdir())
+    (run / "snapshots.npz").write_bytes(b"not a zip file at all")
+    at = _page()
+    assert not at.exception
+    assert any("damaged" in e.value for e in at.error)
+
+
+def test_running_run_without_snapshots_says_so(runs_root):
+    run = next(runs_root.iterdir())
+    (run / "snapshots.npz").unlink()
+    status = (run / "status.json").read_text().replace('"done"', '"running"')
+    (run / "status.json").write_text(status)
+    at = _page()
+    assert not at.exception
+    assert any("still training" in i.value for i in at.info)
+
+
+def test_single_snapshot_has_no_player(runs_root):
+    run = next(runs_root.iterdir())
+    with np.load(run / "snapshots.npz") as z:
+        arrays = {k: z[k][:1] for k in z.files}
+    np.savez(run / "snapshots.npz", **arrays)
+    at = _page()
+    assert not at.exception
+    assert at.button(key="kernels_play").disabled
+    assert len(at.image) >= 1

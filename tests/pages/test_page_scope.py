@@ -1,0 +1,188 @@
+"""AppTest checks of the Scope page: samples, real uploads, bad uploads, colours, crops, maps."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.data.scope_samples import sample_png
+
+REPO = Path(__file__).resolve().parents[2]
+PAGE = str(REPO / "pages" / "4_Scope.py")
+REAL = REPO.parent / "shared" / "real-captures"
+TIMEOUT = 30
+RUN_KEY = "scope_run"
+
+
+def _page() -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at.run()
+    _ok(at)
+    return at
+
+
+def _ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not any("Something went wrong" in e.value for e in at.error)
+
+
+def _upload(at: AppTest, name: str, data: bytes, mime: str = "image/png") -> AppTest:
+    at.file_uploader(key="scope_upload").set_value((name, data, mime)).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _said(at: AppTest) -> str | None:
+    m = [x.value for x in at.markdown if x.value.startswith("The network says")]
+    return m[0] if m else None
+
+
+def _png_header_only(width: int, height: int) -> bytes:
+    """A PNG whose header claims width x height pixels (a decompression bomb's header)."""
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    chunk = struct.pack(">I", len(ihdr)) + b"IHDR" + ihdr
+    chunk += struct.pack(">I", zlib.crc32(b"IHDR" + ihdr) & 0xFFFFFFFF)
+    return b"\x89PNG\r\n\x1a\n" + chunk
+
+
+def test_no_runs_shows_the_sample_stages(monkeypatch, tmp_path):
+    import ui.state
+
+    monkeypatch.setenv("KERNEL_LAB_RUNS", str(tmp_path / "empty"))
+    monkeypatch.setattr(ui.state, "EXAMPLE_RUNS", tmp_path / "no-examples")
+    at = _page()
+    assert any("No runs yet" in i.value for i in at.info)
+    assert len(at.image) >= 4  # the four pipeline stages of the default sample
+    assert _said(at) is None
+
+
+def test_only_an_example_run(run_dir, monkeypatch, tmp_path):
+    import ui.state
+
+    examples = tmp_path / "examples"
+    shutil.copytree(run_dir, examples / run_dir.name)
+    monkeypatch.setenv("KERNEL_LAB_RUNS", str(tmp_path / "empty"))
+    monkeypatch.setattr(ui.state, "EXAMPLE_RUNS", examples)
+    at = _page()
+    assert not at.error
+    assert _said(at) is not None
+
+
+def test_shipped_examples_only(monkeypatch, tmp_path):
+    monkeypatch.setenv("KERNEL_LAB_RUNS", str(tmp_path / "empty"))
+    at = _page()
+    assert not at.error
+
+
+def test_sample_shows_feature_maps_and_prediction(runs_root):
+    at = _page()
+    assert any(m.value.startswith("**Every kernel on the network input**") for m in at.markdown)
+    assert _said(at) is not None
+    assert at.selectbox(key="scope_sample").value is not None
+
+
+def test_uploaded_png_is_classified(runs_root):
+    at = _page()
+    _upload(at, "my-scope.png", sample_png("square"))
+    assert any("my-scope.png" in s.value for s in at.subheader)
+    assert _said(at) is not None
+    maps = [m for m in at.markdown if m.value.startswith("**Every kernel")]
+    assert maps
+    before = [i.value for i in at.image]
+    at.button_group(key="scope_mode").set_value("convolution").run()
+    _ok(at)
+    assert [i.value for i in at.image] != before
+
+
+def test_receptive_field_sum_matches_the_map(runs_root):
+    at = _page()
+    at.slider(key="scope_rf_row").set_value(10).run()
+    at.slider(key="scope_rf_col").set_value(20).run()
+    _ok(at)
+    text = next(m.value for m in at.markdown if m.value.startswith("Sum of the products"))
+    total, bias, value = (float(v) for v in re.findall(r"\*\*([+-][\d.]+)\*\*", text))
+    assert abs(total + bias - value) < 2e-4
+    assert "row 10, column 20" in text
+
+
+@pytest.mark.parametrize(
+    "name, data",
+    [
+        ("corrupt.png", b"\x89PNG\r\n\x1a\n" + b"\x00garbage" * 20),
+        ("empty.png", b""),
+        ("notes.txt", b"just some text, no pixels here\n" * 4),
+        ("bomb.png", _png_header_only(60_000, 60_000)),
+        ("tiny.png", sample_png("sine")[:200]),
+    ],
+)
+def test_bad_upload_gets_a_sentence_and_the_page_recovers(runs_root, name, data):
+    at = _page()
+    _upload(at, name, data)
+    assert at.error, f"no error shown for {name}"
+    message = at.error[0].value
+    assert name in message and message.endswith(".") and "Traceback" not in message
+    assert _said(at) is None
+    at.file_uploader(key="scope_upload").set_value(None).run()  # clear it: the sample is back
+    _ok(at)
+    assert not at.error
+    assert _said(at) is not None
+
+
+def test_two_traces_offer_a_colour_choice(runs_root):
+    at = _page()
+    _upload(at, "two.png", sample_png("sine-and-square"))
+    colour = at.selectbox(key="scope_colour")
+    assert len(colour.options) == 2
+    assert "yellow" in colour.options[0] and "cyan" in colour.options[1]
+    network_input = at.image[3].value
+    colour.set_value(1).run()
+    _ok(at)
+    assert at.image[3].value != network_input
+
+
+def test_manual_crop_and_a_bad_crop(runs_root):
+    at = _page()
+    _upload(at, "square.png", sample_png("square"))
+    assert at.number_input(key="scope_crop_x0").value == 30  # starts from the detected box
+    network_input = at.image[3].value
+    at.checkbox(key="scope_manual_crop").check().run()
+    at.number_input(key="scope_crop_x1").set_value(330).run()
+    _ok(at)
+    assert at.image[3].value != network_input
+    assert "your crop" in at.image[0].captions[0]
+    at.number_input(key="scope_crop_x1").set_value(35).run()  # a 5-pixel-wide crop
+    assert not at.exception
+    assert any("crop" in e.value for e in at.error)
+
+
+@pytest.mark.real_captures
+@pytest.mark.skipif(not REAL.is_dir(), reason="no real captures here")
+def test_real_captures(runs_root):
+    at = _page()
+    for path in sorted(REAL.glob("*.png")) + sorted(REAL.glob("*.bmp")):
+        _upload(at, path.name, path.read_bytes())
+        _ok(at)
+        assert not at.error, (path.name, [e.value for e in at.error])
+
+
+def test_fixture_image_battery(runs_root):
+    """Every odd or bad file of the shared battery: a sentence or the stages, never a traceback."""
+    from tests.fixtures_images import cases
+
+    at = _page()
+    for name, data, expect_ok in cases():
+        _upload(at, name, data, "application/octet-stream")
+        _ok(at)
+        errors = [e.value for e in at.error]
+        if expect_ok:
+            assert not errors, (name, errors)
+            assert any(s.value.startswith("From screenshot") for s in at.subheader), name
+        else:
+            assert len(errors) == 1 and name in errors[0] and "Traceback" not in errors[0], name
+        assert at.selectbox(key=RUN_KEY).value is not None  # the rest of the page still works

@@ -1,0 +1,194 @@
+"""AppTest checks of the Train page: settings, Start/Pause/Resume/Stop, the queue, the watchdog."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.data.waveforms import WaveformSpec, spec_to_dict
+from core.training.jobs import job_queue
+from core.training.presets import preset
+from core.training.runs import RunStore
+from ui import training as tr
+from ui.state import RUN_KEY, SPEC_KEY
+
+PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "2_Train.py")
+TIMEOUT = 30
+
+
+@pytest.fixture()
+def runs_root(tmp_path, monkeypatch) -> Path:
+    root = tmp_path / "runs"
+    monkeypatch.setenv("KERNEL_LAB_RUNS", str(root))
+    return root
+
+
+@pytest.fixture(autouse=True)
+def no_training_left_behind():
+    yield
+    for job in job_queue().jobs:
+        job.stop()
+    for job in job_queue().jobs:
+        job.join(60)
+
+
+def page(runs_root: Path) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    return at
+
+
+def smoke(at: AppTest, epochs: int = 1) -> None:
+    """Smoke-sized settings through the widgets: 240 images, batches of 24."""
+    at.number_input(key="tr_n_train").set_value(240)
+    at.number_input(key="tr_n_test").set_value(30)
+    at.number_input(key="tr_batch_size").set_value(24)
+    at.number_input(key="tr_epochs").set_value(epochs)
+    at.run()
+    assert not at.exception and not at.error
+
+
+def wait_until(at: AppTest, done, timeout: float = 45.0) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        at.run()
+        assert not at.exception
+        if done(at):
+            return
+        time.sleep(0.3)
+    raise AssertionError("the page never reached the expected state")
+
+
+def texts(elements) -> str:
+    return " ".join(e.value for e in elements)
+
+
+def job(at: AppTest):
+    return at.session_state[tr.JOB_KEY]
+
+
+def test_renders_fresh_with_the_fast_preset(runs_root):
+    at = page(runs_root)
+    assert at.button_group(key="tr_preset").value == "fast"
+    assert not at.button(key="tr_start").disabled
+    assert at.button(key="tr_stop").disabled and at.button(key="tr_resume").disabled
+    assert "parameters" in texts(at.markdown) and "the default settings" in texts(at.markdown)
+    assert "Press Start" in texts(at.info)
+
+
+def test_paper_preset_loads_the_studys_recipe(runs_root):
+    at = page(runs_root)
+    at.button_group(key="tr_preset").set_value("paper").run()
+    assert at.selectbox(key="tr_loss").value == "l1"
+    assert at.number_input(key="tr_batch_size").value == 1000
+    assert at.text_input(key="tr_hidden").value == "4096, 1024"
+    assert "6,977,651 parameters" in texts(at.markdown)
+
+
+def test_waveforms_page_settings_are_used_and_named(runs_root):
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at.session_state[SPEC_KEY] = spec_to_dict(WaveformSpec(size=64, include_sawtooth=True))
+    at.run()
+    assert not at.exception
+    assert "yours from the Waveforms page (64 px, 4 classes)" in texts(at.markdown)
+
+
+def test_bad_settings_are_a_sentence_and_block_start(runs_root):
+    at = page(runs_root)
+    at.text_input(key="tr_hidden").input("4096, lots").run()
+    assert not at.exception
+    assert "whole numbers" in texts(at.error)
+    assert at.button(key="tr_start").disabled
+    at.text_input(key="tr_hidden").input("").run()
+    at.number_input(key="tr_batch_size").set_value(5000).run()
+    assert "larger than the training set" in texts(at.error)
+
+
+def test_train_to_the_end(runs_root):
+    at = page(runs_root)
+    smoke(at, epochs=1)
+    at.button(key="tr_start").click().run()
+    assert not at.exception
+    assert at.button(key="tr_start").disabled and not at.button(key="tr_stop").disabled
+    wait_until(at, lambda a: bool(a.success))
+    assert "Done." in texts(at.success)
+    run_dir = job(at).progress().run_dir
+    assert run_dir.parent == runs_root and (run_dir / "model.pt").is_file()
+    status = json.loads((run_dir / "status.json").read_text())
+    assert status["status"] == "done" and len(status["confusion"]) == 3
+    assert at.session_state[RUN_KEY] == str(run_dir)
+    assert at.get("progress") and len(at.get("vega_lite_chart")) == 2  # curves, confusion
+    assert all(m.value != "–" for m in at.metric)
+    assert not at.button(key="tr_start").disabled
+
+
+def test_pause_resume_stop(runs_root):
+    at = page(runs_root)
+    smoke(at, epochs=30)
+    at.button(key="tr_start").click().run()
+    wait_until(at, lambda a: job(a).progress().step > 0)
+    at.button(key="tr_pause").click().run()
+    assert at.button(key="tr_pause").disabled and not at.button(key="tr_resume").disabled
+    wait_until(at, lambda a: "Paused at step" in texts(a.info))
+    step = job(at).progress().step
+    time.sleep(1.0)
+    assert job(at).progress().step == step
+    at.button(key="tr_resume").click().run()
+    wait_until(at, lambda a: job(a).progress().step > step)
+    at.button(key="tr_stop").click().run()
+    wait_until(at, lambda a: "What it learned so far is saved" in texts(a.info))
+    status = json.loads((job(at).progress().run_dir / "status.json").read_text())
+    assert status["status"] == "stopped"
+    assert not at.button(key="tr_start").disabled
+
+
+def test_a_device_this_machine_lacks_fails_with_a_sentence(runs_root, monkeypatch):
+    monkeypatch.setattr("torch.cuda.is_available", lambda: False)
+    at = page(runs_root)
+    smoke(at)
+    at.selectbox(key="tr_device").set_value("cuda").run()
+    assert "saved as 'fast-custom'" in texts(at.caption)
+    at.button(key="tr_start").click().run()
+    wait_until(at, lambda a: bool(a.error))
+    assert "no CUDA GPU" in texts(at.error)
+    assert not at.button(key="tr_start").disabled
+
+
+def test_a_second_training_waits_in_line(runs_root, tmp_path):
+    exp = preset("fast").with_changes(n_train=240, n_test=30, batch_size=24, epochs=50)
+    other = job_queue().submit(exp, RunStore(tmp_path / "other"), owner="another-session")
+    other.pause()  # holds the CPU as long as it is paused
+    at = page(runs_root)
+    smoke(at)
+    at.button(key="tr_start").click().run()
+    wait_until(at, lambda a: "number 1 in line" in texts(a.info))
+    assert "Another training is running" in texts(at.info)
+    at.button(key="tr_stop").click().run()
+    wait_until(at, lambda a: job(a).progress().finished and not job(a).alive)
+    assert job(at).progress().message == "Cancelled before it started."
+    other.stop()
+
+
+def test_watchdog_stops_the_training_of_an_ended_session(tmp_path):
+    exp = preset("fast").with_changes(n_train=240, n_test=30, batch_size=24, epochs=50)
+    ghost = job_queue().submit(exp, RunStore(tmp_path), owner="ghost")
+    alive = job_queue().submit(exp, RunStore(tmp_path), owner="alive")
+    is_alive = {"ghost": False, "alive": True}.get
+    assert tr.reap_orphans(is_alive, now=100.0, grace=20.0) == []  # just gone: maybe a reconnect
+    assert not ghost.control.stopped
+    assert tr.reap_orphans(is_alive, now=121.0, grace=20.0) == ["ghost"]
+    assert ghost.control.stopped and not alive.control.stopped
+    alive.stop()
+    ghost.join(60)
+    assert ghost.progress().state == "stopped"
+
+
+def test_param_count_never_allocates_a_huge_network():
+    big = preset("paper").model.__class__(head="mlp", pool1=0, conv2_channels=64, hidden=(8192,))
+    assert tr.param_count(big) > tr.MAX_PARAMS
+    with pytest.raises(Exception, match="limit"):
+        tr.check_size(big)
