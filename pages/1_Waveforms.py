@@ -19,8 +19,8 @@ from core.data.waveforms import (
     STUDY_SPEC,
     WaveformSpec,
     render_one,
-    spec_to_dict,
 )
+from core.config import to_dict
 from core.errors import LabError
 from ui.state import SPEC_KEY, set_sticky, show_error, sticky, training_spec, use_spec_for_training
 
@@ -59,7 +59,7 @@ SIZES = (32, 48, 64, 80, 100, 128, 160)
 
 def spec_values(spec: WaveformSpec) -> dict:
     """Widget values for a spec (ranges as tuples of the slider's type)."""
-    return {k: tuple(v) if isinstance(v, list) else v for k, v in spec_to_dict(spec).items()}
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in to_dict(spec).items()}
 
 
 def load_spec(spec: WaveformSpec) -> None:
@@ -126,7 +126,7 @@ with left:
     )  # fmt: skip
     if not from_page:
         st.caption("Until you press it, the Train page uses the default settings.")
-    elif spec is not None and st.session_state.get(SPEC_KEY) == spec_to_dict(spec):
+    elif spec is not None and st.session_state.get(SPEC_KEY) == to_dict(spec):
         st.caption(":material/check_circle: The Train page will train on these settings.")
     else:
         st.caption("The Train page uses settings you stored earlier, not these.")

@@ -93,25 +93,26 @@ def show_error(e: Exception) -> None:
 
 
 # --- waveform settings carried from the Waveforms page to the Train page -----------------------
-SPEC_KEY = "lab_waveform_spec"  # spec_to_dict() of the WaveformSpec the Train page trains on
+SPEC_KEY = "lab_waveform_spec"  # core.config.to_dict() of the WaveformSpec the Train page trains on
 STICKY_KEY = "lab_sticky"  # last values of widgets that keep their value across page switches
 
 
 def use_spec_for_training(spec) -> None:
     """Make the Train page generate its images with this WaveformSpec."""
-    from core.data.waveforms import spec_to_dict
+    from core.config import to_dict
 
-    st.session_state[SPEC_KEY] = spec_to_dict(spec)
+    st.session_state[SPEC_KEY] = to_dict(spec)
 
 
 def training_spec():
     """(WaveformSpec, True) as stored by the Waveforms page, else (the default spec, False)."""
-    from core.data.waveforms import WaveformSpec, spec_from_dict
+    from core.config import from_dict
+    from core.data.waveforms import WaveformSpec
 
     stored = st.session_state.get(SPEC_KEY)
     if stored is not None:
         try:
-            return spec_from_dict(dict(stored)), True
+            return from_dict(WaveformSpec, dict(stored), "waveform"), True
         except LabError:
             st.session_state.pop(SPEC_KEY, None)
     return WaveformSpec(), False

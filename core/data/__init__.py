@@ -13,8 +13,6 @@ from core.data.waveforms import (
     make_datasets,
     render_batch,
     render_one,
-    spec_from_dict,
-    spec_to_dict,
 )
 
 __all__ = [
@@ -25,6 +23,4 @@ __all__ = [
     "make_datasets",
     "render_batch",
     "render_one",
-    "spec_from_dict",
-    "spec_to_dict",
 ]

@@ -10,7 +10,8 @@ import zipfile
 import numpy as np
 from PIL import Image
 
-from core.data.waveforms import WaveformSpec, class_balance, class_names, render_batch, spec_to_dict
+from core.config import to_dict
+from core.data.waveforms import WaveformSpec, class_balance, class_names, render_batch
 from core.errors import LabError
 
 MAX_DOWNLOAD_IMAGES = 5000  # keeps the zip under ~3 MB and its build to a couple of seconds
@@ -79,6 +80,6 @@ def dataset_zip(spec: WaveformSpec, n: int, seed: int) -> bytes:
             z.writestr(name, png_bytes(img))
             writer.writerow([name, y, names[y]])
         z.writestr("labels.csv", table.getvalue())
-        meta = {"seed": seed, "n": int(n), "classes": names, "waveforms": spec_to_dict(spec)}
+        meta = {"seed": seed, "n": int(n), "classes": names, "waveforms": to_dict(spec)}
         z.writestr("spec.json", json.dumps(meta, indent=2))
     return buf.getvalue()

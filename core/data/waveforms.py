@@ -148,22 +148,6 @@ def _check_range(name: str, value: Any, lo: float, hi: float, unit: str) -> tupl
     return (a, b)
 
 
-def spec_to_dict(spec: WaveformSpec) -> dict[str, Any]:
-    """The spec as a JSON-safe dict (ranges as two-element lists)."""
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(spec).items()}
-
-
-def spec_from_dict(d: dict[str, Any]) -> WaveformSpec:
-    """A spec from spec_to_dict's output; missing keys take defaults, unknown keys are an error."""
-    if not isinstance(d, dict):
-        raise LabError("The waveform settings must be a mapping of setting names to values.")
-    known = [f.name for f in dataclasses.fields(WaveformSpec)]
-    unknown = sorted(set(d) - set(known))
-    if unknown:
-        raise LabError(f"Unknown waveform setting(s) {unknown}; known ones are {known}.")
-    return WaveformSpec(**d)
-
-
 STUDY_SPEC = WaveformSpec.study()
 
 

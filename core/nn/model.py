@@ -262,31 +262,6 @@ def select_device(name: str) -> torch.device:
     raise LabError(f"Unknown device {name!r}; choose 'auto', 'cpu', 'cuda' or 'mps'.")
 
 
-def model_config_to_dict(cfg: ModelConfig) -> dict:
-    """A JSON-safe dict of every setting (tuples become lists)."""
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(cfg).items()}
-
-
-def model_config_from_dict(d: dict) -> ModelConfig:
-    """The ModelConfig in `d` (missing settings take their defaults); LabError if it is not one."""
-    if not isinstance(d, dict):
-        raise LabError("The model settings must be a JSON object.")
-    names = {f.name for f in dataclasses.fields(ModelConfig)}
-    unknown = sorted(set(d) - names)
-    if unknown:
-        raise LabError(f"Unknown model setting(s): {', '.join(map(str, unknown))}.")
-    values = {}
-    for k, v in d.items():
-        if isinstance(v, float) and v.is_integer() and isinstance(_default(k), int):
-            v = int(v)  # JSON writers may store 100 as 100.0
-        values[k] = v
-    return ModelConfig(**values)
-
-
-def _default(name: str):
-    return next(f.default for f in dataclasses.fields(ModelConfig) if f.name == name)
-
-
 def step_times(
     cfg: ModelConfig,
     batch: int = 64,

@@ -13,16 +13,13 @@ from core.data.waveforms import (
     WaveformSpec,
     class_names,
     make_datasets,
-    spec_from_dict,
-    spec_to_dict,
 )
+from core.config import from_dict, to_dict
 from core.errors import LabError
 from core.nn.model import (
     ModelConfig,
     build_model,
     count_params,
-    model_config_from_dict,
-    model_config_to_dict,
     select_device,
 )
 from core.training.loop import (
@@ -32,8 +29,6 @@ from core.training.loop import (
     confusion,
     evaluate,
     train,
-    train_config_from_dict,
-    train_config_to_dict,
 )
 from core.training.runs import RunStore, RunWriter
 
@@ -74,9 +69,9 @@ def experiment_to_dict(exp: Experiment) -> dict:
         "version": CONFIG_VERSION,
         "preset": exp.preset,
         "classes": class_names(exp.waveforms),
-        "waveforms": spec_to_dict(exp.waveforms),
-        "model": model_config_to_dict(exp.model),
-        "train": train_config_to_dict(exp.train),
+        "waveforms": to_dict(exp.waveforms),
+        "model": to_dict(exp.model),
+        "train": to_dict(exp.train),
     }
 
 
@@ -84,9 +79,9 @@ def experiment_from_dict(d: dict) -> Experiment:
     try:
         return Experiment(
             preset=str(d.get("preset", "custom")),
-            waveforms=spec_from_dict(d.get("waveforms", {})),
-            model=model_config_from_dict(d["model"]),
-            train=train_config_from_dict(d["train"]),
+            waveforms=from_dict(WaveformSpec, d.get("waveforms", {}), "waveform"),
+            model=from_dict(ModelConfig, d["model"], "model"),
+            train=from_dict(TrainConfig, d["train"], "training"),
         )
     except KeyError as e:
         raise LabError(f"The run's config.json has no {e.args[0]!r} section.") from None

@@ -10,7 +10,7 @@ import math
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -89,18 +89,6 @@ class TrainConfig:
 
     def eval_cadence(self) -> int:
         return self.eval_every or max(1, self.total_steps() // 20)
-
-
-def train_config_to_dict(cfg: TrainConfig) -> dict:
-    return asdict(cfg)
-
-
-def train_config_from_dict(d: dict) -> TrainConfig:
-    names = {f.name for f in fields(TrainConfig)}
-    unknown = sorted(set(d) - names)
-    if unknown:
-        raise LabError(f"Unknown training setting(s): {', '.join(unknown)}.")
-    return TrainConfig(**d)
 
 
 class TrainControl:

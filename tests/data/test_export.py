@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from core.config import from_dict
 from core.data.export import (
     MAX_DOWNLOAD_IMAGES,
     dataset_balance,
@@ -18,7 +19,7 @@ from core.data.export import (
     png_bytes,
     preview_rows,
 )
-from core.data.waveforms import WaveformSpec, class_balance, render_batch, spec_from_dict
+from core.data.waveforms import WaveformSpec, class_balance, render_batch
 from core.errors import LabError
 
 SPEC = WaveformSpec(size=48)
@@ -48,7 +49,7 @@ def test_zip_holds_the_images_their_labels_and_the_spec():
             np.testing.assert_array_equal(img, images[i])
     assert meta["seed"] == 5 and meta["n"] == 7
     assert meta["classes"] == ["square", "gaussian", "sine"]
-    assert spec_from_dict(meta["waveforms"]) == SPEC
+    assert from_dict(WaveformSpec, meta["waveforms"], "waveform") == SPEC
 
 
 @pytest.mark.parametrize("n", [0, MAX_DOWNLOAD_IMAGES + 1, 2.5, True])

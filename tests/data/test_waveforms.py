@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+from core.config import from_dict, to_dict
 from core.data.waveforms import (
     CLASS_PARAMS,
     CLASSES,
@@ -20,8 +21,6 @@ from core.data.waveforms import (
     make_datasets,
     render_batch,
     render_one,
-    spec_from_dict,
-    spec_to_dict,
 )
 from core.errors import LabError
 
@@ -247,10 +246,10 @@ def test_study_spec_is_narrow_and_clean():
 def test_spec_round_trips_through_json():
     custom = WaveformSpec(size=64, include_sawtooth=True, amplitude=(0.3, 0.6), repetitions=(2, 5))
     for spec in (WaveformSpec(), STUDY_SPEC, custom):
-        d = json.loads(json.dumps(spec_to_dict(spec)))
-        assert d == spec_to_dict(spec) and spec_from_dict(d) == spec
-    assert spec_from_dict({"size": 64}) == WaveformSpec(size=64)
-    assert hash(spec_from_dict({"amplitude": [0.3, 0.6]})) == hash(
+        d = json.loads(json.dumps(to_dict(spec)))
+        assert d == to_dict(spec) and from_dict(WaveformSpec, d, "waveform") == spec
+    assert from_dict(WaveformSpec, {"size": 64}, "waveform") == WaveformSpec(size=64)
+    assert hash(from_dict(WaveformSpec, {"amplitude": [0.3, 0.6]}, "waveform")) == hash(
         WaveformSpec(amplitude=(0.3, 0.6))
     )
 
@@ -283,9 +282,9 @@ def test_impossible_settings_raise_a_sentence(changes, word):
 
 def test_bad_calls_raise_lab_errors():
     with pytest.raises(LabError, match="Unknown waveform setting"):
-        spec_from_dict({"amplitud": [0.1, 0.2]})
+        from_dict(WaveformSpec, {"amplitud": [0.1, 0.2]}, "waveform")
     with pytest.raises(LabError):
-        spec_from_dict([("size", 100)])
+        from_dict(WaveformSpec, [("size", 100)], "waveform")
     with pytest.raises(LabError, match="class"):
         render_one(WaveformSpec(), "triangle")
     with pytest.raises(LabError, match="no setting 'sigma'"):

@@ -7,14 +7,13 @@ import pytest
 import torch
 from torch import nn
 
+from core.config import from_dict, to_dict
 from core.errors import LabError
 from core.nn.model import (
     ModelConfig,
     build_model,
     count_params,
     feature_shape,
-    model_config_from_dict,
-    model_config_to_dict,
     select_device,
     throughput,
 )
@@ -192,19 +191,19 @@ def test_feature_shape():
 @pytest.mark.parametrize("name", ["fast", "paper"])
 def test_config_dict_round_trip(name):
     cfg = dataclasses.replace(MODEL_PRESETS[name], n_classes=4, image_size=128)
-    d = json.loads(json.dumps(model_config_to_dict(cfg)))
-    assert model_config_from_dict(d) == cfg
+    d = json.loads(json.dumps(to_dict(cfg)))
+    assert from_dict(ModelConfig, d, "model") == cfg
 
 
 def test_config_from_dict_errors_and_defaults():
-    assert model_config_from_dict({}) == ModelConfig()
-    assert model_config_from_dict({"image_size": 64.0}).image_size == 64
+    assert from_dict(ModelConfig, {}, "model") == ModelConfig()
+    assert from_dict(ModelConfig, {"image_size": 64.0}, "model").image_size == 64
     with pytest.raises(LabError, match="Unknown model setting"):
-        model_config_from_dict({"image_size": 100, "kernal_size": 25})
+        from_dict(ModelConfig, {"image_size": 100, "kernal_size": 25}, "model")
     with pytest.raises(LabError):
-        model_config_from_dict({"kernel_size": "big"})
+        from_dict(ModelConfig, {"kernel_size": "big"}, "model")
     with pytest.raises(LabError):
-        model_config_from_dict([1, 2])
+        from_dict(ModelConfig, [1, 2], "model")
 
 
 def test_fft_model_matches_direct_model():

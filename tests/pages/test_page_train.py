@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.data.waveforms import WaveformSpec, spec_to_dict
+from core.config import to_dict
+from core.data.waveforms import WaveformSpec
 from core.training.jobs import job_queue
 from core.training.presets import preset
 from core.training.runs import RunStore
@@ -91,7 +92,7 @@ def test_paper_preset_loads_the_studys_recipe(runs_root):
 
 def test_waveforms_page_settings_are_used_and_named(runs_root):
     at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
-    at.session_state[SPEC_KEY] = spec_to_dict(WaveformSpec(size=64, include_sawtooth=True))
+    at.session_state[SPEC_KEY] = to_dict(WaveformSpec(size=64, include_sawtooth=True))
     at.run()
     assert not at.exception
     assert "yours from the Waveforms page (64 px, 4 classes)" in texts(at.markdown)

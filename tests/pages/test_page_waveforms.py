@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.data.waveforms import STUDY_SPEC, WaveformSpec, spec_to_dict
+from core.config import to_dict
+from core.data.waveforms import STUDY_SPEC, WaveformSpec
 from ui.state import SPEC_KEY
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "1_Waveforms.py")
@@ -79,7 +80,7 @@ def test_use_for_training_stores_the_spec_for_the_train_page(at):
     at.slider(key="wf_thickness").set_value((2, 2)).run()
     at.button(key="wf_use").click().run()
     stored = at.session_state[SPEC_KEY]
-    assert stored == spec_to_dict(WaveformSpec(thickness=(2, 2)))
+    assert stored == to_dict(WaveformSpec(thickness=(2, 2)))
     assert any("will train on these settings" in c.value for c in at.caption)
 
 
