@@ -2,8 +2,8 @@
 
 `correlation` is what `nn.Conv2d` computes (the kernel slides over the image as drawn);
 `convolution` flips the kernel in both axes first, as the original study's script did. Large
-inputs (a full-resolution scope trace) go through the FFT, which is many times faster there than
-direct `F.conv2d` on a CPU; both give the same numbers to float32 rounding.
+kernels go through the FFT by the network's own rule (`choose_conv_impl`), many times faster there
+than direct `F.conv2d` on a CPU; both give the same numbers to float32 rounding.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from core.errors import LabError
-from core.nn.fftconv import fft_conv2d
+from core.nn.fftconv import choose_conv_impl, fft_conv2d
 
 Mode = Literal["correlation", "convolution"]
 MODES: tuple[str, ...] = ("correlation", "convolution")
@@ -25,10 +25,6 @@ CORRELATION_VS_CONVOLUTION = (
     "each output is the sum of pixel times weight, while a true convolution first flips the kernel "
     "upside down and left to right, so the two maps differ unless the kernel is symmetric."
 )
-
-# Direct convolution costs H'*W'*K*K multiply-adds; above this the FFT wins on a CPU.
-_FFT_ABOVE_MACS = 1e6
-
 
 def _tensor(a, name: str, ndim: int) -> torch.Tensor:
     t = a.detach() if isinstance(a, torch.Tensor) else torch.from_numpy(np.asarray(a))
@@ -46,11 +42,10 @@ def _check(image: torch.Tensor, kh: int, kw: int) -> None:
 
 def correlate(x: torch.Tensor, w: torch.Tensor, use_fft: bool | None = None) -> torch.Tensor:
     """Valid cross-correlation (B, k, H-K+1, W-K+1) of x (B, 1, H, W) with w (k, 1, K, K), exactly
-    F.conv2d(x, w) up to rounding; differentiable. use_fft=None picks the faster route."""
-    h, wd = x.shape[-2:]
-    kh, kw = w.shape[-2:]
+    F.conv2d(x, w) up to rounding; differentiable. use_fft=None picks the faster route, by the
+    network's own rule (core.nn.fftconv.choose_conv_impl)."""
     if use_fft is None:
-        use_fft = (h - kh + 1) * (wd - kw + 1) * kh * kw >= _FFT_ABOVE_MACS
+        use_fft = choose_conv_impl(min(w.shape[-2:]), x.device) == "fft"
     if not use_fft:
         return F.conv2d(x, w)
     return fft_conv2d(x, w)  # the network's own FFT route (core.fftconv), same result
