@@ -28,8 +28,7 @@ def from_dict(cls: type[T], d: Any, what: str) -> T:
     unknown = sorted(map(str, set(d) - set(fields)))
     if unknown:
         raise LabError(
-            f"Unknown {what} setting(s): {', '.join(unknown)}; known ones are "
-            f"{', '.join(fields)}."
+            f"Unknown {what} setting(s): {', '.join(unknown)}; known ones are {', '.join(fields)}."
         )
     values = {}
     for name, v in d.items():

@@ -56,11 +56,6 @@ def _levels(values: np.ndarray, vmax: float | np.ndarray) -> np.ndarray:
     return np.clip(idx, 0, N_LEVELS - 1).astype(np.uint8)
 
 
-def diverging_rgb(values: np.ndarray, vmax: float) -> np.ndarray:
-    """uint8 (..., H, W, 3) colours of `values` (..., H, W): 0 neutral, -vmax blue, +vmax red."""
-    return LUT[_levels(values, vmax)]
-
-
 def _as_kernels(weights: np.ndarray) -> np.ndarray:
     """float32 (k, K, K) from (k, K, K) or (k, 1, K, K) NumPy/torch weights."""
     w = np.asarray(weights.detach().cpu() if hasattr(weights, "detach") else weights, np.float32)

@@ -1,4 +1,4 @@
-"""core.config: one to/from-dict rule for every settings dataclass, readable from old config.json."""
+"""core.config: one to/from-dict rule for every settings dataclass, old config.json included."""
 
 from __future__ import annotations
 

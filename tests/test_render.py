@@ -19,23 +19,27 @@ def _decode(png: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
 
 
-def test_diverging_rgb_zero_is_neutral_and_signs_are_red_and_blue():
-    rgb = render.diverging_rgb(np.array([[-1.0, 0.0, 1.0, 0.5]]), vmax=1.0).astype(int)
-    neg, zero, pos, half = rgb[0]
+def _colours(values, vmax: float) -> np.ndarray:
+    """uint8 (n, 3): the montage colour of each value, one 1x1 kernel per value."""
+    kernels = np.asarray(values, np.float32).reshape(-1, 1, 1)
+    return render.kernel_montage(kernels, view_vmax=vmax, upscale=1, gap=0)[0]
+
+
+def test_scale_zero_is_neutral_and_signs_are_red_and_blue():
+    neg, zero, pos, half = _colours([-1.0, 0.0, 1.0, 0.5], vmax=1.0).astype(int)
     assert zero.min() > 230 and zero.max() - zero.min() < 10  # near-white grey
     assert pos[0] > pos[2] + 60  # red
     assert neg[2] > neg[0] + 60  # blue
     assert half.sum() > pos.sum()  # smaller values are paler
-    assert rgb.dtype == np.int64 and render.diverging_rgb(np.zeros((2, 3)), 1.0).dtype == np.uint8
 
 
-def test_diverging_rgb_is_symmetric_and_safe_for_zero_vmax_and_nan():
-    neg, pos = render.diverging_rgb(np.array([-0.3, 0.3]), 0.6)
+def test_scale_is_symmetric_and_safe_for_zero_vmax_and_nan():
+    neg, pos = _colours([-0.3, 0.3], 0.6)
     i_pos = int(np.flatnonzero((render.LUT == pos).all(axis=1))[0])
     assert (neg == render.LUT[render.N_LEVELS - 1 - i_pos]).all()  # mirrored levels
-    flat = render.diverging_rgb(np.zeros((4, 4)), 0.0)
-    assert (flat == render.diverging_rgb(np.zeros(1), 1.0)[0]).all()
-    assert (render.diverging_rgb(np.array([np.nan]), 1.0) == flat[0, 0]).all()
+    flat = _colours(np.zeros(4), 0.0)
+    assert (flat == _colours([0.0], 1.0)).all()
+    assert (_colours([np.nan], 1.0) == flat[0]).all()
 
 
 def test_montage_shape_blocks_and_colours():
@@ -44,7 +48,7 @@ def test_montage_shape_blocks_and_colours():
     w[4, 0, 0, 0] = -1.0
     m = render.kernel_montage(w, upscale=8, gap=4)
     assert m.shape == (200, 5 * 200 + 4 * 4, 3) and m.dtype == np.uint8
-    neutral = render.diverging_rgb(np.zeros(1), 1.0)[0]
+    neutral = _colours([0.0], 1.0)[0]
     assert (m[0:8, 0:8] == neutral).all()  # a zero weight is neutral
     x0 = 2 * (200 + 4) + 4 * 8
     block = m[3 * 8 : 4 * 8, x0 : x0 + 8]

@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from core.errors import LabError
-from core.training.runs import Run, RunStore, load_run
+from core.training.runs import Run, RunStore
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE_RUNS = REPO / "examples" / "runs"  # shipped so a first launch has something real to show
@@ -73,18 +73,6 @@ def keep_run_choice(key: str, paths: list[str]) -> None:
 def select_run(path: str | Path) -> None:
     """Make a run the current one on every page (e.g. after training it)."""
     st.session_state[RUN_KEY] = str(path)
-
-
-def current_run() -> Run | None:
-    """The run chosen on any page, or the newest; None when there are none."""
-    path = st.session_state.get(RUN_KEY)
-    if path:
-        try:
-            return load_run(path)
-        except LabError:
-            st.session_state.pop(RUN_KEY, None)
-    runs, _ = all_runs()
-    return runs[0] if runs else None
 
 
 def show_error(e: Exception) -> None:

@@ -211,11 +211,6 @@ def _dilate(mask: np.ndarray) -> np.ndarray:
     return out
 
 
-def plot_box() -> tuple[int, int, int, int]:
-    """(left, top, right, bottom) pixels of the samples' plotting area, right/bottom exclusive."""
-    return PLOT_LEFT, PLOT_TOP, PLOT_LEFT + PLOT_W, PLOT_TOP + PLOT_H
-
-
 def sample_png(sample: Sample | str) -> bytes:
     """PNG bytes of `scope_screenshot(sample)`, as a scope would save it."""
     buf = io.BytesIO()

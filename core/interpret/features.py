@@ -26,6 +26,7 @@ CORRELATION_VS_CONVOLUTION = (
     "upside down and left to right, so the two maps differ unless the kernel is symmetric."
 )
 
+
 def _tensor(a, name: str, ndim: int) -> torch.Tensor:
     t = a.detach() if isinstance(a, torch.Tensor) else torch.from_numpy(np.asarray(a))
     t = t.to(dtype=torch.float32, device="cpu")

@@ -247,13 +247,3 @@ def preferred_input(
             both = torch.from_numpy(np.stack([x, trace]).astype(np.float32))[:, None].to(dev)
             values = _objective(model, both, kernel, cls)
     return (x if values[0] >= values[1] else trace).astype(np.float32)
-
-
-def activation(model: nn.Module, images, *, kernel: int | None = None, cls: int | None = None):
-    """float32 (B,) the preferred-input objective (kernel mean ReLU activation or class output) for
-    images (B, H, W) or (B, 1, H, W), to compare a preferred input with others."""
-    x = torch.as_tensor(np.asarray(images), dtype=torch.float32)
-    if x.ndim == 3:
-        x = x[:, None]
-    with conv1_swapped(model), torch.no_grad():
-        return _objective(model, x.to(model_device(model)), kernel, cls).cpu().numpy()

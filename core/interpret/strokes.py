@@ -36,12 +36,6 @@ def random_curves(n: int, size: tuple[int, int], gen: torch.Generator) -> torch.
     return (walk + 0.2 * h).clamp(2, h - 3)
 
 
-def random_trace_images(n: int, size: tuple[int, int] = (100, 100), seed: int = 0) -> np.ndarray:
-    """float32 (n, H, W) one-bit random traces, the baseline a preferred input should beat."""
-    gen = torch.Generator().manual_seed(seed)
-    return render_curves(random_curves(n, size, gen), size[0])[:, 0].numpy()
-
-
 def best_path(gain: np.ndarray, ink_cost: float = 0.0) -> tuple[np.ndarray, float]:
     """The trace heights y (W,) int maximising the summed gain (H, W) of its white pixels minus
     `ink_cost` per pixel of vertical travel, and that score; exact (Viterbi over columns)."""

@@ -82,13 +82,6 @@ def dead_kernels(diag: dict[str, np.ndarray], frame: int = -1) -> list[str]:
     return out
 
 
-def ever_dead(diag: dict[str, np.ndarray]) -> dict[int, int]:
-    """{kernel: first step at which it was dead} for every kernel dead at some snapshot."""
-    dead = np.asarray(diag["dead"], dtype=bool)  # (F, k)
-    steps = np.asarray(diag["step"])
-    return {int(j): int(steps[np.argmax(dead[:, j])]) for j in np.flatnonzero(dead.any(axis=0))}
-
-
 def chart_records(
     diag: dict[str, np.ndarray],
     measures: tuple[str, ...] | None = None,

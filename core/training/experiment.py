@@ -9,12 +9,12 @@ from pathlib import Path
 
 import torch
 
+from core.config import from_dict, to_dict
 from core.data.waveforms import (
     WaveformSpec,
     class_names,
     make_datasets,
 )
-from core.config import from_dict, to_dict
 from core.errors import LabError
 from core.nn.model import (
     ModelConfig,

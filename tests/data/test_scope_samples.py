@@ -12,10 +12,13 @@ from core.capture.imagefile import read_image, read_image_u8
 from core.data.scope_samples import (
     BACKGROUND,
     HEIGHT,
+    PLOT_H,
+    PLOT_LEFT,
+    PLOT_TOP,
+    PLOT_W,
     SAMPLE_NAMES,
     SAMPLES,
     WIDTH,
-    plot_box,
     sample_png,
     scope_screenshot,
     trace_mask,
@@ -30,7 +33,7 @@ REPO = Path(__file__).resolve().parents[2]
 def test_screenshot_looks_like_a_scope(name):
     img = scope_screenshot(name)
     assert img.shape == (HEIGHT, WIDTH, 3) and img.dtype == np.uint8
-    x0, y0, x1, y1 = plot_box()
+    x0, y0, x1, y1 = PLOT_LEFT, PLOT_TOP, PLOT_LEFT + PLOT_W, PLOT_TOP + PLOT_H
     plot = img[y0:y1, x0:x1].reshape(-1, 3)
     assert (plot == BACKGROUND).all(axis=1).mean() > 0.8  # mostly dark screen
     grey = (plot[:, 0] == plot[:, 1]) & (plot[:, 1] == plot[:, 2]) & (plot[:, 0] > 40)
@@ -66,7 +69,7 @@ def test_png_is_small_and_reads_back(name):
 @pytest.mark.parametrize("name", [n for n in SAMPLE_NAMES if SAMPLES[n].expected])
 def test_capture_finds_the_plot_and_the_trace(name):
     result = extract_trace(scope_screenshot(name))
-    x0, y0, x1, y1 = plot_box()
+    x0, y0, x1, y1 = PLOT_LEFT, PLOT_TOP, PLOT_LEFT + PLOT_W, PLOT_TOP + PLOT_H
     bx0, by0, bx1, by1 = result.crop_box
     assert abs(bx0 - x0) <= 3 and abs(by0 - y0) <= 3 and abs(bx1 - x1) <= 3 and abs(by1 - y1) <= 3
     assert result.found

@@ -7,8 +7,8 @@ from torch import nn
 
 from core.errors import LabError
 from core.interpret.patches import kernel_response, top_patches
-from core.interpret.preferred import activation, preferred_input
-from core.interpret.strokes import best_path, preferred_stroke, random_trace_images, render_curves
+from core.interpret.preferred import preferred_input
+from core.interpret.strokes import best_path, preferred_stroke, random_curves, render_curves
 from core.nn.threads import single_threaded
 
 SIZE, K = (40, 40), 9
@@ -44,6 +44,22 @@ class _Bars(nn.Module):
         return torch.relu(self.conv1(x)).mean(dim=(2, 3))
 
 
+def activation(model: _Bars, images, *, kernel: int | None = None, cls: int | None = None):
+    """(B,) what preferred_input maximises, for images (B, H, W): a kernel's mean ReLU response
+    or a class output, computed here by hand to check it from outside."""
+    x = torch.as_tensor(np.asarray(images), dtype=torch.float32)[:, None]
+    with torch.no_grad():
+        if kernel is not None:
+            return torch.relu(model.conv1(x)[:, kernel]).mean(dim=(1, 2)).numpy()
+        return model(x)[:, cls].numpy()
+
+
+def random_trace_images(n: int, seed: int) -> np.ndarray:
+    """(n, H, W) one-bit random traces: the baseline a preferred input should beat."""
+    curves = random_curves(n, SIZE, torch.Generator().manual_seed(seed))
+    return render_curves(curves, SIZE[0])[:, 0].numpy()
+
+
 def _is_trace(x: np.ndarray) -> bool:
     return set(np.unique(x).tolist()) <= {0.0, 1.0} and bool((x.sum(axis=0) >= 1).all())
 
@@ -57,7 +73,7 @@ def test_preferred_trace_beats_random_traces(target, bias):
     x = preferred_input(model, size=SIZE, seed=1, **target, **FAST)
     assert x.shape == SIZE and x.dtype == np.float32 and _is_trace(x)
     assert x.sum() <= SIZE[0] + SIZE[1]  # no more ink than a real trace: one swing
-    baseline = activation(model, random_trace_images(32, SIZE, seed=2), **target)
+    baseline = activation(model, random_trace_images(32, seed=2), **target)
     assert activation(model, x[None], **target)[0] > baseline.max()
 
 
@@ -129,9 +145,9 @@ def test_render_curves_hard_and_soft():
     assert hard[:, 1].nonzero().flatten().tolist() == [5, 6, 7, 8, 9]  # the jump is drawn
     soft = render_curves(y, 12, tau=0.5)[0, 0]
     assert (soft >= 0).all() and (soft <= 1).all() and soft[5, 0] > 0.5 > soft[0, 0]
-    traces = random_trace_images(8, SIZE, seed=0)
+    traces = random_trace_images(8, seed=0)
     assert traces.shape == (8, *SIZE) and all(_is_trace(t) for t in traces)
-    assert np.array_equal(traces, random_trace_images(8, SIZE, seed=0))
+    assert np.array_equal(traces, random_trace_images(8, seed=0))
 
 
 def _planted(n=6, seed=0):
