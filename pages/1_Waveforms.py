@@ -6,6 +6,7 @@ import functools
 
 import streamlit as st
 
+from core.config import to_dict
 from core.data.export import (
     MAX_DOWNLOAD_IMAGES,
     dataset_balance,
@@ -20,7 +21,6 @@ from core.data.waveforms import (
     WaveformSpec,
     render_one,
 )
-from core.config import to_dict
 from core.errors import LabError
 from ui.state import SPEC_KEY, set_sticky, show_error, sticky, training_spec, use_spec_for_training
 
