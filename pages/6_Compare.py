@@ -107,7 +107,7 @@ def summary_table(runs, diags) -> None:
         "norm: median weight norm; all medians over kernels at each run's last snapshot."
     )
     for name, run in zip(("A", "B"), runs):
-        if run.state != "done" or "plateau" in str(run.status.get("message", "")):
+        if run.state != "done" or run.plateau:
             st.caption(f"Run {name} ({run.state}): {run.status.get('message', '')}")
 
 

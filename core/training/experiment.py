@@ -165,6 +165,7 @@ def run_experiment(
         end.data["status"],
         end.data["message"],
         confusion=cm,
+        plateau=end.data["plateau"],
         steps=end.step,
         train_seconds=end.data["train_seconds"],
     )

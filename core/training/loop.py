@@ -194,6 +194,118 @@ def divergence_message(step: int, cfg: TrainConfig) -> str:
     )
 
 
+PLATEAU_NOTE = " The loss stalled on a plateau: the run looks stuck."
+
+
+@dataclass
+class _Tally:
+    """Running sums over the training batches since the last measurement."""
+
+    loss: float = 0.0
+    correct: float = 0.0
+    seen: float = 0.0
+
+    def add(self, loss: float, out: torch.Tensor, y: torch.Tensor) -> None:
+        self.loss += loss * len(y)
+        self.correct += (out.argmax(1) == y).sum().item()
+        self.seen += len(y)
+
+
+class _Session:
+    """One run in progress: the optimiser, the seeded batch order, the training clock and what
+    the batches since the last measurement added up to."""
+
+    def __init__(self, model: torch.nn.Module, data, cfg: TrainConfig, device: torch.device):
+        self.model, self.cfg = model, cfg
+        self.x_tr, self.y_tr, self.x_te, self.y_te = data
+        self.opt = _make_optimizer(cfg, model.parameters())
+        self.loss_fn = _loss_fn(cfg.loss)
+        self.gen = torch.Generator().manual_seed(cfg.seed + 1)
+        self.device = device
+        self.spe = cfg.steps_per_epoch()
+        self.order = torch.arange(len(self.x_tr), device=device)
+        self.step = 0
+        self.train_seconds = 0.0  # optimiser steps only: no measuring, no pauses
+        self.paused_seconds = 0.0
+        self.t_start = time.perf_counter()
+        self.tally = _Tally()
+        self.losses: list[float] = []  # one per measurement, for the plateau rule
+        self.accuracies: list[float] = []
+
+    def event(self, kind: str, data: dict[str, Any] | None = None) -> TrainEvent:
+        return TrainEvent(kind, self.step, self.step / self.spe, data or {})
+
+    def snapshot(self) -> TrainEvent:
+        w = self.model.conv1.weight.detach().cpu().numpy().copy()
+        b = self.model.conv1.bias.detach().cpu().numpy().copy()
+        return self.event("snapshot", {"weights": w, "bias": b})
+
+    def train_step(self) -> float:
+        """One optimiser step on the next batch (a new order each epoch); the batch's loss."""
+        cfg, b = self.cfg, self.step % self.spe
+        if b == 0:
+            self.order = torch.randperm(len(self.x_tr), generator=self.gen).to(self.device)
+        idx = self.order[b * cfg.batch_size : (b + 1) * cfg.batch_size]
+        xb, yb = self.x_tr[idx], self.y_tr[idx]
+        t0 = time.perf_counter()
+        out = self.model(xb)
+        target = F.one_hot(yb, out.shape[1]).to(out.dtype) if cfg.uses_bit_targets else None
+        loss = self.loss_fn(out, yb, target)
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt.step()
+        self.train_seconds += time.perf_counter() - t0
+        self.step += 1
+        value = loss.item()
+        if math.isfinite(value):
+            self.tally.add(value, out, yb)
+        return value
+
+    def out_of_time(self) -> bool:
+        return self.cfg.max_seconds is not None and self.train_seconds >= self.cfg.max_seconds
+
+    def measure(self) -> dict:
+        """The metrics row at this step: the batches since the last one and the held-out set."""
+        ev = evaluate(self.model, self.x_te, self.y_te)
+        tally, t = self.tally, self.train_seconds
+        seen = max(tally.seen, 1.0)
+        self.losses.append(tally.loss / seen)
+        self.accuracies.append(ev["accuracy"])
+        self.tally = _Tally()
+        return {
+            "step": self.step,
+            "epoch": round(self.step / self.spe, 4),
+            "loss": tally.loss / seen,
+            "train_accuracy": tally.correct / seen,
+            "test_accuracy": ev["accuracy"],
+            "train_strict": None,
+            "test_strict": ev["strict"] if self.cfg.uses_bit_targets else None,
+            "elapsed": time.perf_counter() - self.t_start - self.paused_seconds,
+            "train_seconds": t,
+            "steps_per_s": self.step / t if t else 0.0,
+            "images_per_s": self.step * self.cfg.batch_size / t if t else 0.0,
+            "plateau": is_plateau(self.losses, self.accuracies, self.cfg.plateau_window),
+        }
+
+
+def stop_reason(cfg: TrainConfig, row: dict, out_of_time: bool) -> str | None:
+    """Why a run ends early after the measurement `row`, in a sentence; None to go on."""
+    if cfg.target_accuracy is not None and row["test_accuracy"] >= cfg.target_accuracy:
+        return f"Reached {row['test_accuracy']:.1%} held-out accuracy at step {row['step']}."
+    if out_of_time:
+        return f"Used its time budget of {cfg.max_seconds:g} s at step {row['step']}."
+    return None
+
+
+def _wait_while_paused(control: TrainControl, run: _Session) -> Iterator[TrainEvent]:
+    t_pause = time.perf_counter()
+    yield run.event("paused")
+    while not control.wait_if_paused():
+        pass
+    run.paused_seconds += time.perf_counter() - t_pause
+    yield run.event("resumed")
+
+
 def train(
     model: torch.nn.Module,
     data: tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor],
@@ -204,125 +316,51 @@ def train(
     """Train `model` on (x_train, y_train, x_test, y_test), yielding events; x (N,1,H,W) float."""
     control = control or TrainControl()
     device = device or torch.device("cpu")
-    x_tr, y_tr, x_te, y_te = (t.to(device) for t in data)
+    data = tuple(t.to(device) for t in data)
+    _check_outputs(model.to(device).train(), data)
+    run = _Session(model, data, cfg, device)
+    total, snap_every, eval_every = cfg.total_steps(), cfg.snapshot_cadence(), cfg.eval_cadence()
+    yield run.event("start", {"total_steps": total, "steps_per_epoch": run.spe})
+    yield run.snapshot()
+    status, message, row = "done", f"Finished {cfg.epochs} epoch(s).", {}
+    while run.step < total:
+        if control.paused and not control.stopped:
+            yield from _wait_while_paused(control, run)
+        if control.stopped:
+            status, message = "stopped", f"Stopped at step {run.step} of {total}."
+            break
+        if not math.isfinite(run.train_step()):
+            status, message = "diverged", divergence_message(run.step, cfg)
+            break
+        out_of_time = run.out_of_time()
+        if run.step % snap_every == 0:
+            yield run.snapshot()
+        if run.step % eval_every == 0 or run.step == total or out_of_time:
+            row = run.measure()
+            yield run.event("metrics", dict(row))
+            reason = stop_reason(cfg, row, out_of_time)
+            if reason is not None:
+                message = reason
+                break
+    if status == "stopped" and run.tally.seen > 0:
+        row = run.measure()  # a stopped run keeps what it learned since the last measurement
+        yield run.event("metrics", dict(row))
+    if run.step % snap_every != 0 and status != "diverged":
+        yield run.snapshot()
+    plateau = bool(row.get("plateau"))
+    if status == "done" and plateau:
+        message += PLATEAU_NOTE
+    end = {"status": status, "message": message, "metrics": row, "plateau": plateau}
+    yield run.event("end", end | {"train_seconds": run.train_seconds})
+
+
+def _check_outputs(model: torch.nn.Module, data) -> None:
+    """A LabError when the network has fewer outputs than the data has classes."""
+    x_tr, y_tr, _, y_te = data
     n_classes = int(max(y_tr.max().item(), y_te.max().item())) + 1
     n_out = _output_size(model, x_tr[:1])
     if n_out < n_classes:
         raise LabError(f"The network has {n_out} outputs but the data has {n_classes} classes.")
-    model.to(device).train()
-    opt = _make_optimizer(cfg, model.parameters())
-    loss_fn = _loss_fn(cfg.loss)
-    gen = torch.Generator().manual_seed(cfg.seed + 1)
-    spe, total = cfg.steps_per_epoch(), cfg.total_steps()
-    snap_every, eval_every = cfg.snapshot_cadence(), cfg.eval_cadence()
-
-    def snapshot(step: int, epoch: float) -> TrainEvent:
-        w = model.conv1.weight.detach().cpu().numpy().copy()
-        b = model.conv1.bias.detach().cpu().numpy().copy()
-        return TrainEvent("snapshot", step, epoch, {"weights": w, "bias": b})
-
-    yield TrainEvent("start", 0, 0.0, {"total_steps": total, "steps_per_epoch": spe})
-    yield snapshot(0, 0.0)
-
-    step, t_train, t_start = 0, 0.0, time.perf_counter()
-    paused_for = 0.0
-    acc = {
-        "loss": 0.0,
-        "correct": 0.0,
-        "seen": 0.0,
-    }  # running sums since the last evaluation
-    losses: list[float] = []
-    test_accs: list[float] = []
-    status, message = "done", f"Finished {cfg.epochs} epoch(s)."
-    last_row: dict = {}
-
-    def measure(step: int) -> dict:
-        ev = evaluate(model, x_te, y_te)
-        seen = max(acc["seen"], 1.0)
-        losses.append(acc["loss"] / seen)
-        test_accs.append(ev["accuracy"])
-        row = {
-            "step": step,
-            "epoch": round(step / spe, 4),
-            "loss": acc["loss"] / seen,
-            "train_accuracy": acc["correct"] / seen,
-            "test_accuracy": ev["accuracy"],
-            "train_strict": None,
-            "test_strict": ev["strict"] if cfg.uses_bit_targets else None,
-            "elapsed": time.perf_counter() - t_start - paused_for,
-            "train_seconds": t_train,
-            "steps_per_s": step / t_train if t_train else 0.0,
-            "images_per_s": step * cfg.batch_size / t_train if t_train else 0.0,
-            "plateau": is_plateau(losses, test_accs, cfg.plateau_window),
-        }
-        acc.update(loss=0.0, correct=0.0, seen=0.0)
-        return row
-
-    finished = False
-    while not finished and step < total:
-        if step % spe == 0:
-            order = torch.randperm(len(x_tr), generator=gen).to(device)
-        if control.paused and not control.stopped:
-            t_pause = time.perf_counter()
-            yield TrainEvent("paused", step, step / spe)
-            while not control.wait_if_paused():
-                pass
-            paused_for += time.perf_counter() - t_pause
-            yield TrainEvent("resumed", step, step / spe)
-        if control.stopped:
-            status, message = "stopped", f"Stopped at step {step} of {total}."
-            break
-        b = step % spe
-        idx = order[b * cfg.batch_size : (b + 1) * cfg.batch_size]
-        xb, yb = x_tr[idx], y_tr[idx]
-        t0 = time.perf_counter()
-        out = model(xb)
-        target = F.one_hot(yb, out.shape[1]).to(out.dtype) if cfg.uses_bit_targets else None
-        loss = loss_fn(out, yb, target)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        t_train += time.perf_counter() - t0
-        step += 1
-        lv = loss.item()
-        if not math.isfinite(lv):
-            status, message = "diverged", divergence_message(step, cfg)
-            break
-        acc["loss"] += lv * len(yb)
-        acc["correct"] += (out.argmax(1) == yb).sum().item()
-        acc["seen"] += len(yb)
-        over_time = cfg.max_seconds is not None and t_train >= cfg.max_seconds
-        if step % snap_every == 0:
-            yield snapshot(step, step / spe)
-        if step % eval_every == 0 or step == total or over_time:
-            last_row = measure(step)
-            yield TrainEvent("metrics", step, step / spe, dict(last_row))
-            reached = cfg.target_accuracy is not None
-            if reached and last_row["test_accuracy"] >= cfg.target_accuracy:
-                reached_acc = last_row["test_accuracy"]
-                message = f"Reached {reached_acc:.1%} held-out accuracy at step {step}."
-                finished = True
-            elif over_time:
-                message = f"Used its time budget of {cfg.max_seconds:g} s at step {step}."
-                finished = True
-    if status == "stopped" and acc["seen"] > 0:
-        last_row = measure(step)  # a stopped run keeps what it learned since the last evaluation
-        yield TrainEvent("metrics", step, step / spe, dict(last_row))
-    if step % snap_every != 0 and status != "diverged":
-        yield snapshot(step, step / spe)
-    if status == "done" and last_row.get("plateau"):
-        message += " The loss stalled on a plateau: the run looks stuck."
-    yield TrainEvent(
-        "end",
-        step,
-        step / spe,
-        {
-            "status": status,
-            "message": message,
-            "metrics": last_row,
-            "train_seconds": t_train,
-        },
-    )
 
 
 def _output_size(model: torch.nn.Module, x1: torch.Tensor) -> int:

@@ -191,6 +191,13 @@ class Run:
         acc_s = f", held-out {acc:.0%}" if acc is not None else ""
         return f"{self.name} ({preset}, {self.state}{acc_s})"
 
+    @property
+    def plateau(self) -> bool:
+        """Whether the run ended stuck on a plateau (status.json; older runs: the last metrics)."""
+        if "plateau" in self.status:
+            return bool(self.status["plateau"])
+        return bool(self.metrics and self.metrics[-1].get("plateau"))
+
     def final_metric(self, key: str) -> float | None:
         for row in reversed(self.metrics):
             v = row.get(key)

@@ -65,6 +65,7 @@ def test_smoke_run_trains_writes_reloads_and_predicts(tmp_path):
     assert len(run.metrics) >= 2 and run.metrics[-1]["step"] == res.steps
     cm = np.array(run.status["confusion"])
     assert cm.shape == (3, 3) and cm.sum() == exp.train.n_test
+    assert run.status["plateau"] is events[-1].data["plateau"]  # bool, as the loop said
     # reload the network and predict on images this experiment's generator renders
     predictor = load_predictor(res.run_dir)
     imgs, labels = render_batch(exp.waveforms, 30, seed=123)

@@ -7,6 +7,7 @@ import torch
 
 from core.errors import LabError
 from core.training.loop import (
+    PLATEAU_NOTE,
     TrainConfig,
     TrainControl,
     confusion,
@@ -168,6 +169,16 @@ def test_plateau_detection():
     assert not is_plateau(falling, [0.33 + 0.05 * i for i in range(12)], window=8)
     assert not is_plateau(flat, [1.0] * 12, window=8)  # converged, not stuck
     assert not is_plateau(flat[:5], [0.3] * 5, window=8)  # too early to tell
+
+
+def test_a_stuck_run_says_so_in_its_end_event():
+    # Full batches and a learning rate too small to move: the same loss at every check.
+    stuck = small_cfg(lr=1e-9, batch_size=90, epochs=6, eval_every=1, plateau_window=3)
+    end = run_all(stuck)[1][-1]
+    assert end.data["status"] == "done" and end.data["plateau"] is True
+    assert end.data["message"] == "Finished 6 epoch(s)." + PLATEAU_NOTE
+    end = run_all(small_cfg())[1][-1]
+    assert end.data["plateau"] is False and PLATEAU_NOTE not in end.data["message"]
 
 
 def test_confusion_counts():

@@ -42,6 +42,17 @@ def test_run_folder_round_trip(tmp_path):
     assert run.final_metric("test_accuracy") == 0.5 and "fast" in run.label
 
 
+def test_plateau_is_read_from_status_json_or_an_older_runs_metrics(tmp_path):
+    p = make_run(tmp_path)
+    assert load_run(p).plateau is False  # neither status.json nor metrics.csv says so
+    RunWriter(p, {}).set_status("done", "Stuck.", plateau=True)
+    assert load_run(p).plateau is True
+    older = make_run(tmp_path, "older")
+    w = RunWriter(older, {})
+    w.add_metrics({"step": 30, "epoch": 1.5, "loss": 1.0, "test_accuracy": 0.3, "plateau": True})
+    assert "plateau" not in load_run(older).status and load_run(older).plateau is True
+
+
 def test_npz_has_the_documented_arrays(tmp_path):
     p = make_run(tmp_path)
     with np.load(p / "snapshots.npz") as z:
