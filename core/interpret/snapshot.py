@@ -26,7 +26,7 @@ from core.interpret.strokes import preferred_stroke
 from core.nn.swap import conv1_swapped, model_device
 from core.nn.threads import single_threaded
 from core.training.experiment import experiment_from_dict
-from core.training.loop import confusion
+from core.training.metrics import confusion
 from core.training.predict import outputs_to_probabilities
 from core.training.runs import Run, load_run
 

@@ -26,10 +26,9 @@ from core.training.loop import (
     TrainConfig,
     TrainControl,
     TrainEvent,
-    confusion,
-    evaluate,
     train,
 )
+from core.training.metrics import confusion, evaluate
 from core.training.runs import RunStore, RunWriter
 
 CONFIG_VERSION = 1

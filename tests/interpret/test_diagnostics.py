@@ -7,7 +7,7 @@ from core.errors import LabError
 from core.interpret import diagnostics as A
 from core.interpret.snapshot import misclassified
 from core.nn.swap import conv1_swapped
-from core.training.loop import confusion
+from core.training.metrics import confusion
 
 K = 25
 H, V, UP, DOWN = range(4)  # indices into A.ORIENTATIONS

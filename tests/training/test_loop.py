@@ -10,11 +10,9 @@ from core.training.loop import (
     PLATEAU_NOTE,
     TrainConfig,
     TrainControl,
-    confusion,
-    is_plateau,
-    strict_correct,
     train,
 )
+from core.training.metrics import confusion, is_plateau, strict_correct
 from tests.helpers import TinyNet, band_split
 
 
