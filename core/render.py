@@ -1,4 +1,5 @@
-"""Drawing kernels: a zero-centred diverging colour scale, montages, evolution GIFs and PNG bytes.
+"""Drawing kernels: a zero-centred diverging colour scale, montages, evolution GIFs and PNG bytes;
+and the pages' other pictures: network inputs, heat overlays, boxes and colour swatches.
 
 Everything is drawn with NumPy and Pillow (no pyplot figures) because the Kernels page redraws the
 montage on every slider move. Images are built as palette indices first so that a GIF can reuse them
@@ -43,6 +44,7 @@ def _diverging_lut(name: str = "RdBu_r") -> np.ndarray:
 
 
 LUT = _diverging_lut()
+_HEAT_LUT = np.round(matplotlib.colormaps["inferno"](np.linspace(0, 1, 256))[:, :3] * 255)
 PALETTE = np.vstack([LUT, [GAP_RGB, TEXT_RGB, CAPTION_BG_RGB]]).astype(np.uint8)  # (256, 3)
 _PALETTE_BYTES = PALETTE.tobytes()
 
@@ -98,6 +100,13 @@ def kernel_view(weights_frames: np.ndarray, frame: int, view: View = "weights") 
     return _as_kernels(out)
 
 
+def montage_grid(k: int, size: int, width: int) -> tuple[int, int]:
+    """(kernels per row, upscale) for k kernels of size x size px drawn about `width` px wide:
+    one row for up to four kernels, else two or more rows of at most six: the tiles stay large."""
+    ncols = k if k <= 4 else min(-(-k // 2), 6)
+    return ncols, max(1, min(12, width // (ncols * size)))
+
+
 def _montage_levels(
     kernels: np.ndarray, vmax: np.ndarray, upscale: int, gap: int, ncols: int | None
 ) -> np.ndarray:
@@ -146,14 +155,14 @@ def image_montage(
 ) -> np.ndarray:
     """uint8 (H, W, 3) grey images (n, h, w) in [0, 1] in a grid laid out as `kernel_montage`
     lays out kernels of that size, so each image sits where its kernel does."""
-    a = np.clip(np.nan_to_num(np.asarray(images, dtype=np.float32)), 0.0, 1.0)
+    a = np.asarray(images, dtype=np.float32)
     n, h, w = a.shape
     ncols = n if not ncols else max(1, min(ncols, n))
     nrows = -(-n // ncols)
     th, tw = h * upscale, w * upscale
     out = np.empty((nrows * th + (nrows - 1) * gap, ncols * tw + (ncols - 1) * gap, 3), np.uint8)
     out[:] = GAP_RGB
-    tiles = np.rint(a * 255).astype(np.uint8).repeat(upscale, axis=1).repeat(upscale, axis=2)
+    tiles = grey_u8(a).repeat(upscale, axis=1).repeat(upscale, axis=2)
     for i in range(n):
         r, c = divmod(i, ncols)
         out[r * (th + gap) : r * (th + gap) + th, c * (tw + gap) : c * (tw + gap) + tw] = tiles[
@@ -293,8 +302,86 @@ def image_png(array: np.ndarray, *, upscale: int = 1) -> bytes:
     a = np.asarray(array.detach().cpu() if hasattr(array, "detach") else array)
     if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[2] not in (3, 4)):
         raise ValueError(f"expected an (H, W) or (H, W, 3) image, got shape {a.shape}")
-    if a.dtype != np.uint8:
-        a = np.rint(np.clip(np.nan_to_num(a.astype(np.float32)), 0.0, 1.0) * 255).astype(np.uint8)
-    if upscale > 1:
-        a = a.repeat(upscale, axis=0).repeat(upscale, axis=1)
-    return _png(Image.fromarray(a))
+    return _png(Image.fromarray(upscale_image(a if a.dtype == np.uint8 else grey_u8(a), upscale)))
+
+
+# -- pictures of network inputs, heat maps and screenshots, for the pages ------------------------
+BOX_RGB = (255, 64, 64)
+
+
+def overlay(image, heat: np.ndarray, *, alpha: float = 0.7) -> np.ndarray:
+    """uint8 (H, W, 3): the image in grey with `heat` (H, W) in [0, 1] blended on top (inferno)."""
+    img = np.asarray(image.detach().cpu() if hasattr(image, "detach") else image, np.float32)
+    if img.ndim == 3:
+        img = img.mean(axis=-1)
+    if img.max(initial=0) > 1.0:
+        img = img / 255.0
+    heat = np.clip(np.nan_to_num(np.asarray(heat, dtype=np.float32)), 0.0, 1.0)
+    if heat.shape != img.shape:
+        raise ValueError(f"heat {heat.shape} and image {img.shape} differ in shape")
+    base = (0.55 * img)[..., None] * 255.0  # dim the trace so the heat colours stay readable
+    colour = _HEAT_LUT[np.rint(heat * 255).astype(np.uint8)]
+    a = (alpha * heat)[..., None]
+    return np.rint(base * (1 - a) + colour * a).clip(0, 255).astype(np.uint8)
+
+
+def grey_u8(image) -> np.ndarray:
+    """uint8 (..., H, W) of a {0, 1}, bool or float [0, 1] image (NaN as 0) for display."""
+    a = np.nan_to_num(np.asarray(image, dtype=np.float32))
+    return np.rint(np.clip(a, 0.0, 1.0) * 255).astype(np.uint8)
+
+
+def grey_rgb(image) -> np.ndarray:
+    """uint8 (H, W, 3) of a {0, 1} image: white trace on black."""
+    return np.repeat(grey_u8(image)[..., None], 3, axis=2)
+
+
+def upscale_image(image: np.ndarray, factor: int) -> np.ndarray:
+    """(H * f, W * f, ...) nearest-neighbour copy, so single pixels stay crisp squares."""
+    return image.repeat(factor, axis=0).repeat(factor, axis=1) if factor > 1 else image
+
+
+def heat_picture(image: np.ndarray, heat_map: np.ndarray, factor: int = 3) -> np.ndarray:
+    """uint8 RGB of a network input (H, W) with its heat map (H, W) blended on top, upscaled."""
+    return upscale_image(overlay(image, heat_map), factor)
+
+
+def thumbnail(image: np.ndarray, heat_map: np.ndarray | None, factor: int = 2) -> np.ndarray:
+    """uint8 RGB: the network input (H, W), and beside it its heat overlay when there is one."""
+    left = grey_rgb(image)
+    if heat_map is None:
+        return upscale_image(left, factor)
+    gap = np.full((left.shape[0], 3, 3), 60, np.uint8)
+    return upscale_image(np.concatenate([left, gap, overlay(image, heat_map)], axis=1), factor)
+
+
+def with_box(img: np.ndarray, box: tuple[int, int, int, int], rgb=BOX_RGB) -> np.ndarray:
+    """uint8 (H, W, 3) copy of img with the box (x0, y0, x1, y1), x1/y1 exclusive, outlined."""
+    im = Image.fromarray(img)
+    width = max(2, round(max(img.shape[:2]) / 300))
+    x0, y0, x1, y1 = box
+    ImageDraw.Draw(im).rectangle([x0, y0, x1 - 1, y1 - 1], outline=rgb, width=width)
+    return np.asarray(im)
+
+
+def input_with_patch(image: np.ndarray, patch: tuple[int, int, int, int], factor: int = 3):
+    """uint8 RGB of a network input (H, W) upscaled, with the patch (row, col, kh, kw) outlined."""
+    row, col, kh, kw = patch
+    box = (col * factor, row * factor, (col + kw) * factor, (row + kh) * factor)
+    return with_box(upscale_image(grey_rgb(image), factor), box)
+
+
+def mark_point(rgb: np.ndarray, row: int, col: int, factor: int) -> np.ndarray:
+    """uint8 RGB (an image upscaled by `factor`) with a small box around pixel (row, col)."""
+    pad = max(3, factor)
+    x, y = col * factor, row * factor
+    return with_box(rgb, (x - pad, y - pad, x + factor + pad, y + factor + pad), rgb=(20, 20, 20))
+
+
+def swatches(colours: list[tuple[int, int, int]], *, side: int = 28, gap: int = 6) -> np.ndarray:
+    """uint8 image of colour squares in a row, for telling candidate traces apart."""
+    n = max(1, len(colours))
+    out = np.full((side, n * side + (n - 1) * gap, 3), 14, np.uint8)
+    for i, c in enumerate(colours):
+        out[:, i * (side + gap) : i * (side + gap) + side] = c
+    return out

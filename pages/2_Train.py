@@ -45,8 +45,7 @@ def show_kernels(p) -> None:
         st.caption("The kernels appear once training starts.")
         return
     k, size = p.weights.shape[0], p.weights.shape[-1]
-    ncols = k if k <= 4 else min(k, 3 if k <= 6 else 6)
-    upscale = max(1, min(12, 420 // (ncols * size)))
+    ncols, upscale = render.montage_grid(k, size, 420)
     st.image(
         render.kernel_montage(p.weights, scale="shared", upscale=upscale, ncols=ncols),
         output_format="PNG",

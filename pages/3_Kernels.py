@@ -73,8 +73,7 @@ def frame_panel(run, snaps, view: str, scale: str, defined_playing: bool) -> Non
     kernels = render.kernel_view(snaps.weights, frame, view)  # (k, K, K)
     vmax = render.kernel_vmax(kernels, scale)  # (k,)
     k, ksize = kernels.shape[:2]
-    ncols = uk.montage_columns(k)
-    upscale = max(2, 620 // (ncols * ksize))
+    ncols, upscale = render.montage_grid(k, ksize, 620)
     order = "left to right" if ncols == k else "left to right, top to bottom"
     left, right = st.columns([3, 2], gap="medium")
     with left:

@@ -100,16 +100,16 @@ def pick_colour(image_id: str, result) -> tuple[int, int, int] | None:
         format_func=lambda i: f"{i + 1}: {us.colour_label(*candidates[i])}",
         key=COLOUR,
     )
-    right.image(us.swatches([c for c, _ in candidates]), caption="candidates 1, 2, …")
+    right.image(render.swatches([c for c, _ in candidates]), caption="candidates 1, 2, …")
     return tuple(candidates[choice][0])
 
 
 def show_stages(result) -> None:
     cols = st.columns(4)
     images = (
-        us.with_box(result.original, result.crop_box),
+        render.with_box(result.original, result.crop_box),
         result.cropped,
-        us.grey(result.mask),
+        render.grey_u8(result.mask),
         render.image_png(result.network_input, upscale=3),
     )
     size = result.network_input.shape[0]
@@ -207,7 +207,7 @@ def receptive_field_inspector(
         pv = render.kernel_vmax(rf["product"][None], "shared")
         cols = st.columns(5)
         cols[0].image(
-            us.input_with_patch(image, (row, col, kh, kw)),
+            render.input_with_patch(image, (row, col, kh, kw)),
             caption="the input; the box is the patch",
             width="stretch",
         )
@@ -223,7 +223,7 @@ def receptive_field_inspector(
             width="stretch",
         )
         cols[4].image(
-            us.mark_point(
+            render.mark_point(
                 render.kernel_montage(fmap[None], view_vmax=fmap_vmax, upscale=3), row, col, 3
             ),
             caption="the feature map; the box is this value",
@@ -274,7 +274,7 @@ def looking_section(run, predictor, result) -> None:
     for c, (col, heat) in enumerate(zip(cols, maps)):
         answer = " · its answer" if c == best else ""
         col.image(
-            ui.heat_picture(result.network_input, heat, 3),
+            render.heat_picture(result.network_input, heat, 3),
             caption=f"for {predictor.classes[c]} ({float(probs[c]):.0%}){answer}",
             width="stretch",
         )

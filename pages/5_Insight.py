@@ -7,6 +7,7 @@ import functools
 
 import streamlit as st
 
+from core import render
 from core.errors import LabError
 from core.interpret.snapshot import (
     HEAT_EXPLANATION,
@@ -91,7 +92,7 @@ def images_panel(run, frame: int, ev, held, cell: int) -> None:
     cols = st.columns(3 if heat != ui.NO_HEAT else 4)
     for n, ((i, probs), m) in enumerate(zip(shown, maps)):
         cols[n % len(cols)].image(
-            ui.thumbnail(held.x[i, 0].numpy(), m),
+            render.thumbnail(held.x[i, 0].numpy(), m),
             caption=f"#{i} · {ui.probability_text(classes, probs)}",
             width="stretch",
         )

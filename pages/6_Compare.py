@@ -36,8 +36,7 @@ def kernels_at(run, snaps, frame: int, diag, title: str) -> None:
     """One run's montage at a snapshot with its structure scores."""
     weights = snaps.weights[frame]
     k, size = weights.shape[0], weights.shape[-1]
-    ncols = uk.montage_columns(k) if k <= 12 else 10
-    upscale = max(1, 420 // (ncols * size))
+    ncols, upscale = render.montage_grid(k, size, 420)
     vmax = render.kernel_vmax(weights, "shared")
     st.markdown(f"**{title}** · {uk.frame_label(snaps, frame)} · {k} kernels")
     st.image(

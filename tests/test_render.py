@@ -154,3 +154,55 @@ def _timed(fn) -> float:
     t = time.perf_counter()
     fn()
     return time.perf_counter() - t
+
+
+# -- pictures of network inputs and heat maps ----------------------------------------------------
+def _trace_image(size: int = 40) -> np.ndarray:
+    img = np.zeros((size, size), np.float32)
+    img[20, :] = 1.0
+    img[5:20, 10] = 1.0
+    return img
+
+
+def test_overlay_blends_heat_on_the_dimmed_image():
+    img = _trace_image()
+    heat = np.zeros_like(img)
+    heat[0, 0] = 1.0
+    out = render.overlay(img, heat)
+    assert out.shape == (40, 40, 3) and out.dtype == np.uint8
+    assert (out[20, 5] == out[20, 5, 0]).all() and 100 < out[20, 5, 0] < 200  # grey trace
+    assert (out[30, 30] == 0).all()  # black background, no heat
+    assert out[0, 0, 0] > out[0, 0, 2]  # hot colour
+    assert render.overlay((img * 255).astype(np.uint8), heat)[20, 5, 0] == out[20, 5, 0]
+    with pytest.raises(ValueError):
+        render.overlay(img, heat[:10])
+
+
+def test_thumbnail_puts_the_heat_overlay_beside_the_input():
+    img = _trace_image()
+    plain = render.thumbnail(img, None, factor=2)
+    assert plain.shape == (80, 80, 3) and (plain[40, 0] == 255).all() and (plain[0, 0] == 0).all()
+    both = render.thumbnail(img, np.ones_like(img), factor=2)
+    assert both.shape == (80, 2 * (40 + 3 + 40), 3)
+    assert (both[:, 80:86] == 60).all()  # the gap
+    assert np.array_equal(both[:, 86:], render.heat_picture(img, np.ones_like(img), 2))
+
+
+def test_patch_box_and_point_marks_land_on_the_upscaled_pixels():
+    img = _trace_image()
+    boxed = render.input_with_patch(img, (2, 4, 5, 6), factor=3)  # rows 2..6, columns 4..9
+    assert boxed.shape == (120, 120, 3)
+    assert tuple(boxed[6, 12]) == render.BOX_RGB and tuple(boxed[6 + 14, 12 + 17]) == render.BOX_RGB
+    assert (boxed[90, 90] == 0).all()  # outside the box, the black background
+    marked = render.mark_point(render.grey_rgb(img).repeat(3, 0).repeat(3, 1), 30, 30, 3)
+    assert (marked[90 - 3, 90 - 3] == 20).all()  # the mark's corner, dark on the image
+
+
+def test_swatches_and_grid_rule():
+    sw = render.swatches([(255, 0, 0), (0, 0, 255)], side=10, gap=2)
+    assert sw.shape == (10, 22, 3) and tuple(sw[5, 0]) == (255, 0, 0)
+    assert tuple(sw[5, 12]) == (0, 0, 255) and tuple(sw[5, 10]) == (14, 14, 14)
+    assert render.montage_grid(3, 25, 420) == (3, 5)  # a few kernels: one row
+    assert render.montage_grid(5, 25, 420) == (3, 5)  # then two rows
+    assert render.montage_grid(32, 25, 420) == (6, 2)  # at most six a row
+    assert render.montage_grid(8, 64, 100) == (4, 1)  # never below 1x

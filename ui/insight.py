@@ -1,5 +1,5 @@
 """Streamlit side of the insight features: per-run caches of diagnostics, held-out evaluation at a
-snapshot, heat maps and preferred inputs, and the pictures they are drawn as.
+snapshot, heat maps and preferred inputs.
 
 Models are shared by every browser session (cache_resource) and `core.insight` swaps a snapshot's
 kernels into them while it works, so each cached model comes with a lock held around every call.
@@ -18,7 +18,6 @@ import streamlit as st
 
 from core.errors import RunError
 from core.interpret import snapshot as insight
-from core.interpret.attribution import overlay
 from core.interpret.diagnostics import kernel_diagnostics
 from core.training.predict import Predictor, load_predictor
 from core.training.runs import Run, load_run, load_snapshots
@@ -177,26 +176,6 @@ def class_heat(slot: ModelSlot, run: Run, image: np.ndarray, method: str) -> lis
     return list(_heat_single(model_id, method, img.tobytes(), img.shape, slot))
 
 
-# -- pictures ---------------------------------------------------------------------------------
-def upscale(rgb: np.ndarray, factor: int) -> np.ndarray:
-    return rgb.repeat(factor, axis=0).repeat(factor, axis=1)
-
-
-def grey_rgb(image: np.ndarray) -> np.ndarray:
-    """uint8 (H, W, 3) of a {0, 1} image: white trace on black."""
-    g = (np.clip(np.asarray(image, np.float32), 0, 1) * 255 + 0.5).astype(np.uint8)
-    return np.repeat(g[..., None], 3, axis=2)
-
-
-def thumbnail(image: np.ndarray, heat_map: np.ndarray | None, factor: int = 2) -> np.ndarray:
-    """uint8 RGB: the image, and beside it its heat overlay when there is one."""
-    left = grey_rgb(image)
-    if heat_map is None:
-        return upscale(left, factor)
-    gap = np.full((left.shape[0], 3, 3), 60, np.uint8)
-    return upscale(np.concatenate([left, gap, overlay(image, heat_map)], axis=1), factor)
-
-
 def probability_text(classes: list[str], probs: np.ndarray) -> str:
     """'gaussian 81% · square 12% · sine 7%', most likely first."""
     probs = np.asarray(probs, dtype=np.float64)
@@ -279,11 +258,6 @@ def _patches(path: str, model_ns: int, snaps_key: tuple, frame: int, kernels: tu
 def patches(key: tuple) -> dict:
     """core.interpret.snapshot.kernel_top_patches for the kernels of a `preferred_key` (cached)."""
     return _patches(*key[:5])
-
-
-def heat_picture(image: np.ndarray, heat_map: np.ndarray, factor: int = 3) -> np.ndarray:
-    """uint8 RGB of a network input (H, W) with its heat map blended on top, upscaled."""
-    return upscale(overlay(image, heat_map), factor)
 
 
 def diverged_warning(run: Run) -> None:

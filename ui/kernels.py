@@ -119,11 +119,6 @@ def kernel_heatmap(kernel: np.ndarray, vmax: float, title: str, *, size: int = 3
     )
 
 
-def montage_columns(k: int) -> int:
-    """Kernels per montage row: one row for a few, two or more rows so the tiles stay large."""
-    return k if k <= 4 else min(-(-k // 2), 6)
-
-
 def vmax_caption(vmax: np.ndarray, scale: str) -> str:
     """One line describing the colour range(s) of the montage."""
     if scale == "shared" or len(vmax) == 1:

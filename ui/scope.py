@@ -1,4 +1,5 @@
-"""Streamlit helpers for the Scope page: cached reading, extraction, predictor and drawings."""
+"""Streamlit helpers for the Scope page: cached reading, extraction, predictor, colour names,
+charts."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
-from PIL import Image, ImageDraw
 
 from core.capture import CaptureResult, extract_trace
 from core.capture.imagefile import read_image_u8
@@ -20,7 +20,6 @@ from core.training.runs import Run
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES_DIR = REPO / "examples" / "scope"
 UPLOAD_TYPES_TEXT = "PNG, JPEG, BMP, GIF, WebP or TIFF"
-BOX_RGB = (255, 64, 64)
 
 
 def sample_files() -> list[Path]:
@@ -77,15 +76,6 @@ def network_geometry(predictor: Predictor | None) -> tuple[int, int]:
     return predictor.image_size, training_thickness(predictor.experiment)
 
 
-def with_box(img: np.ndarray, box: tuple[int, int, int, int], rgb=BOX_RGB) -> np.ndarray:
-    """uint8 (H, W, 3) copy of img with the box (x0, y0, x1, y1), x1/y1 exclusive, outlined."""
-    im = Image.fromarray(img)
-    width = max(2, round(max(img.shape[:2]) / 300))
-    x0, y0, x1, y1 = box
-    ImageDraw.Draw(im).rectangle([x0, y0, x1 - 1, y1 - 1], outline=rgb, width=width)
-    return np.asarray(im)
-
-
 _HUE_NAMES = (
     (15, "red"), (40, "orange"), (70, "yellow"), (160, "green"), (200, "cyan"), (255, "blue"),
     (285, "purple"), (330, "magenta"), (345, "pink"), (360, "red"),
@@ -105,15 +95,6 @@ def colour_name(rgb) -> str:
 def colour_label(rgb, fraction: float) -> str:
     hexa = "#{:02x}{:02x}{:02x}".format(*rgb)
     return f"{colour_name(rgb)} {hexa} ({fraction:.1%} of the plot)"
-
-
-def swatches(colours: list[tuple[int, int, int]], *, side: int = 28, gap: int = 6) -> np.ndarray:
-    """uint8 image of colour squares in a row, for telling the candidate traces apart."""
-    n = max(1, len(colours))
-    out = np.full((side, n * side + (n - 1) * gap, 3), 14, np.uint8)
-    for i, c in enumerate(colours):
-        out[:, i * (side + gap) : i * (side + gap) + side] = c
-    return out
 
 
 def probability_chart(classes: list[str], probs) -> alt.Chart:
@@ -142,24 +123,3 @@ def probability_chart(classes: list[str], probs) -> alt.Chart:
         text=alt.Text("probability:Q", format=".0%"), color=alt.value("#e8e8e8")
     )
     return (bars + text).properties(height=36 * len(classes) + 30)
-
-
-def grey(image: np.ndarray) -> np.ndarray:
-    """A {0,1}/bool/float image as uint8 grey (H, W) for display."""
-    return (np.clip(np.asarray(image, np.float32), 0, 1) * 255 + 0.5).astype(np.uint8)
-
-
-def input_with_patch(image: np.ndarray, patch: tuple[int, int, int, int], upscale: int = 3):
-    """uint8 RGB of a network input (H, W) upscaled, with the patch (row, col, kh, kw) outlined."""
-    row, col, kh, kw = patch
-    g = grey(image).repeat(upscale, 0).repeat(upscale, 1)
-    box = (col * upscale, row * upscale, (col + kw) * upscale, (row + kh) * upscale)
-    return with_box(np.repeat(g[..., None], 3, axis=2), box)
-
-
-def mark_point(rgb: np.ndarray, row: int, col: int, upscale: int) -> np.ndarray:
-    """uint8 RGB (an image upscaled by `upscale`) with a small box around pixel (row, col)."""
-    pad = max(3, upscale)
-    x, y = col * upscale, row * upscale
-    box = (x - pad, y - pad, x + upscale + pad, y + upscale + pad)
-    return with_box(rgb, box, rgb=(20, 20, 20))

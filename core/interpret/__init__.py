@@ -6,7 +6,7 @@ snapshot on its held-out set; `attribution` (saliency, Grad-CAM), `preferred` (i
 class likes best), `strokes`, `patches` and `features` (feature maps) show what each kernel sees.
 """
 
-from core.interpret.attribution import grad_cam, overlay, saliency_map
+from core.interpret.attribution import grad_cam, saliency_map
 from core.interpret.diagnostics import kernel_diagnostics, match_frames, structure_score
 from core.interpret.features import feature_map, feature_maps
 from core.interpret.snapshot import HeldOut, SnapshotEval, evaluate_snapshot, heldout_set
@@ -22,7 +22,6 @@ __all__ = [
     "heldout_set",
     "kernel_diagnostics",
     "match_frames",
-    "overlay",
     "saliency_map",
     "structure_score",
     "structure_verdict",

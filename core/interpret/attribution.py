@@ -1,4 +1,5 @@
-"""Where in an image the network looks: input-gradient saliency, Grad-CAM on conv1, overlays.
+"""Where in an image the network looks: input-gradient saliency and Grad-CAM on conv1
+(`core.render.overlay` draws them on the image).
 
 Both maps are (H, W) float32 in [0, 1] for one image (H, W) in network units ({0, 1}). They are
 computed with the model in eval mode and leave its parameters' `.grad` untouched.
@@ -6,17 +7,12 @@ computed with the model in eval mode and leave its parameters' `.grad` untouched
 
 from __future__ import annotations
 
-import matplotlib
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from core.nn.swap import conv1_swapped, model_device
-
-_HEAT_LUT = np.round(matplotlib.colormaps["inferno"](np.linspace(0, 1, 256))[:, :3] * 255).astype(
-    np.uint8
-)
 
 
 def _image_tensor(image, device: torch.device) -> torch.Tensor:
@@ -122,20 +118,3 @@ def _to_input_grid(cam: torch.Tensor, conv: nn.Conv2d, size) -> torch.Tensor:
         top, left = (h - ch) // 2, (w - cw) // 2
         return F.pad(cam, (left, w - cw - left, top, h - ch - top))
     return F.interpolate(cam[None, None], size=(h, w), mode="bilinear", align_corners=False)[0, 0]
-
-
-def overlay(image, heat, *, alpha: float = 0.7) -> np.ndarray:
-    """uint8 (H, W, 3): the image in grey with `heat` (H, W) in [0, 1] blended on top (inferno)."""
-    img = np.asarray(image.detach().cpu() if isinstance(image, torch.Tensor) else image)
-    img = img.astype(np.float32)
-    if img.ndim == 3:
-        img = img.mean(axis=-1)
-    if img.max(initial=0) > 1.0:
-        img = img / 255.0
-    heat = np.clip(np.nan_to_num(np.asarray(heat, dtype=np.float32)), 0.0, 1.0)
-    if heat.shape != img.shape:
-        raise ValueError(f"heat {heat.shape} and image {img.shape} differ in shape")
-    base = (0.55 * img)[..., None] * 255.0  # dim the trace so the heat colours stay readable
-    colour = _HEAT_LUT[np.rint(heat * 255).astype(np.uint8)].astype(np.float32)
-    a = (alpha * heat)[..., None]
-    return np.rint(base * (1 - a) + colour * a).clip(0, 255).astype(np.uint8)

@@ -3,7 +3,7 @@ import pytest
 import torch
 from torch import nn
 
-from core.interpret.attribution import grad_cam, overlay, saliency_map
+from core.interpret.attribution import grad_cam, saliency_map
 from core.nn.threads import single_threaded
 
 SIZE, K = 40, 5
@@ -76,17 +76,3 @@ def test_maps_with_snapshot_weights_restore_conv1():
     zero = grad_cam(model, _image(), 0, weights=torch.zeros_like(before), bias=-torch.ones(2))
     assert np.all(zero == 0)  # a dead layer gives an empty map, not NaNs
     assert torch.equal(model.conv1.weight, before)
-
-
-def test_overlay_blends_heat_on_the_dimmed_image():
-    img = _image()
-    heat = np.zeros_like(img)
-    heat[0, 0] = 1.0
-    out = overlay(img, heat)
-    assert out.shape == (SIZE, SIZE, 3) and out.dtype == np.uint8
-    assert (out[20, 5] == out[20, 5, 0]).all() and 100 < out[20, 5, 0] < 200  # grey trace
-    assert (out[30, 30] == 0).all()  # black background, no heat
-    assert out[0, 0, 0] > out[0, 0, 2]  # hot colour
-    assert overlay((img * 255).astype(np.uint8), heat)[20, 5, 0] == out[20, 5, 0]
-    with pytest.raises(ValueError):
-        overlay(img, heat[:10])
