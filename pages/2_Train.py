@@ -9,7 +9,7 @@ import streamlit as st
 from core import render
 from core.data.waveforms import class_names
 from core.errors import LabError
-from core.nn.model import ACTIVATIONS, HEADS, OUTPUT_ACTIVATIONS
+from core.nn.model import ACTIVATIONS, HEADS, OUTPUT_ACTIVATIONS, check_size
 from core.training.experiment import Experiment
 from core.training.loop import DEVICES, LOSSES, OPTIMIZERS
 from core.training.presets import PRESET_BLURBS, PRESET_NAMES
@@ -181,7 +181,7 @@ for key, value in tr.preset_values(name).items():
 exp, n_params, problem = None, 0, None
 try:
     exp = tr.build_experiment(name, spec)
-    n_params = tr.check_size(exp.model)
+    n_params = check_size(exp.model)
 except LabError as e:
     exp, problem = None, e
 

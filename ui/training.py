@@ -7,17 +7,14 @@ session state, stops the jobs of browser sessions that have ended, and formats w
 from __future__ import annotations
 
 import dataclasses
-import functools
 import threading
 import time
 from collections.abc import Callable
 
 import streamlit as st
-import torch
 
 from core.data.waveforms import WaveformSpec
 from core.errors import LabError
-from core.nn.model import ModelConfig, build_model, count_params
 from core.training.experiment import Experiment
 from core.training.jobs import JobProgress, TrainingJob, job_queue
 from core.training.presets import preset
@@ -25,7 +22,6 @@ from ui.state import set_sticky, store
 
 JOB_KEY = "lab_train_job"  # the TrainingJob this browser session started (kept across pages)
 ADOPTED_KEY = "lab_train_adopted"  # id of the finished job whose run was made the current run
-MAX_PARAMS = 50_000_000  # larger networks would take minutes a step and gigabytes on a laptop
 WATCH_EVERY_S = 3.0
 GRACE_S = 20.0  # a session gone this long has ended (a brief reconnect keeps its id)
 
@@ -53,24 +49,6 @@ def start_training(exp: Experiment) -> TrainingJob:
     job = job_queue().submit(exp, store(), owner=session_id())
     st.session_state[JOB_KEY] = job
     return job
-
-
-@functools.lru_cache(maxsize=128)
-def param_count(cfg: ModelConfig) -> int:
-    """Trainable parameters of the network for `cfg`, counted without allocating its weights."""
-    with torch.device("meta"):
-        return count_params(build_model(cfg))
-
-
-def check_size(cfg: ModelConfig) -> int:
-    """The parameter count, or a LabError when the network is too big to train here."""
-    n = param_count(cfg)
-    if n > MAX_PARAMS:
-        raise LabError(
-            f"This network has {n:,} parameters, more than the lab's limit of {MAX_PARAMS:,}; "
-            "use fewer or narrower hidden layers, or pooling before a flattening head."
-        )
-    return n
 
 
 # -- the Train page's settings: one widget key tr_<field> per setting ---------------------------

@@ -8,6 +8,7 @@ act2, pool2, dropout, gpool | flatten, fc1, act_fc1, ..., out_act); its first la
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import statistics
 import time
@@ -30,6 +31,7 @@ ACTIVATIONS = {
 }
 OUTPUT_ACTIVATIONS = ("none", "tanh", "sigmoid")
 HEADS = ("gap", "mlp")
+MAX_PARAMS = 50_000_000  # larger networks take minutes a step and gigabytes on a laptop
 
 
 @dataclass(frozen=True)
@@ -231,6 +233,24 @@ def build_model(cfg: ModelConfig, seed: int | None = None) -> KernelNet:
 def count_params(model: nn.Module) -> int:
     """Number of trainable parameters."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+@functools.lru_cache(maxsize=128)
+def param_count(cfg: ModelConfig) -> int:
+    """Trainable parameters of the network for `cfg`, counted without allocating its weights."""
+    with torch.device("meta"):
+        return count_params(build_model(cfg))
+
+
+def check_size(cfg: ModelConfig) -> int:
+    """The parameter count, or a LabError when the network is too big to train in the lab."""
+    n = param_count(cfg)
+    if n > MAX_PARAMS:
+        raise LabError(
+            f"This network has {n:,} parameters, more than the lab's limit of {MAX_PARAMS:,}; "
+            "use fewer or narrower hidden layers, or pooling before a flattening head."
+        )
+    return n
 
 
 def select_device(name: str) -> torch.device:

@@ -19,6 +19,7 @@ from core.errors import LabError
 from core.nn.model import (
     ModelConfig,
     build_model,
+    check_size,
     count_params,
     select_device,
 )
@@ -123,6 +124,7 @@ def run_experiment(
     run_dir: Path | None = None,
 ) -> RunResult:
     """Generate data, build the network, train and record everything into a new run folder."""
+    check_size(exp.model)  # the limit the Train page shows, for every caller
     store = store or RunStore()
     device = select_device(exp.train.device)
     torch.manual_seed(exp.train.seed)  # dropout draws from the global generator

@@ -10,10 +10,13 @@ from torch import nn
 from core.config import from_dict, to_dict
 from core.errors import LabError
 from core.nn.model import (
+    MAX_PARAMS,
     ModelConfig,
     build_model,
+    check_size,
     count_params,
     feature_shape,
+    param_count,
     select_device,
     throughput,
 )
@@ -239,3 +242,15 @@ def test_select_device():
 def test_throughput_smoke():
     cfg = dataclasses.replace(FAST, image_size=40, kernel_size=9)
     assert throughput(cfg, batch=4, impl="fft", seconds=0.01) > 0
+
+
+def test_param_count_never_allocates_a_huge_network_and_check_size_refuses_it():
+    big = ModelConfig(head="mlp", pool1=0, conv2_channels=64, hidden=(8192,))
+    assert param_count(big) > MAX_PARAMS  # counted on the meta device: no 2 GB of weights
+    with pytest.raises(LabError, match="more than the lab's limit of 50,000,000"):
+        check_size(big)
+    assert (
+        check_size(ModelConfig())
+        == param_count(ModelConfig())
+        == count_params(build_model(ModelConfig()))
+    )

@@ -186,10 +186,3 @@ def test_watchdog_stops_the_training_of_an_ended_session(tmp_path):
     alive.stop()
     ghost.join(60)
     assert ghost.progress().state == "stopped"
-
-
-def test_param_count_never_allocates_a_huge_network():
-    big = preset("paper").model.__class__(head="mlp", pool1=0, conv2_channels=64, hidden=(8192,))
-    assert tr.param_count(big) > tr.MAX_PARAMS
-    with pytest.raises(Exception, match="limit"):
-        tr.check_size(big)

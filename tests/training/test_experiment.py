@@ -140,3 +140,23 @@ def test_a_job_with_impossible_settings_fails_with_a_sentence(tmp_path, monkeypa
     p = job.progress()
     assert p.state == "failed" and "CUDA" in p.message.upper() and p.message.endswith(".")
     assert RunStore(tmp_path).list_runs() == ([], [])  # no half-made run folder is left behind
+
+
+def test_a_network_over_the_size_limit_is_refused_before_anything_is_written(tmp_path):
+    huge = preset("fast").model.__class__(head="mlp", pool1=0, conv2_channels=64, hidden=(8192,))
+    exp = preset("fast").with_changes(model=huge)
+    with pytest.raises(LabError, match="lab's limit"):
+        run_experiment(exp, RunStore(tmp_path))
+    assert list(tmp_path.iterdir()) == []  # no half-made run folder
+
+
+def test_the_cli_refuses_what_the_train_page_refuses(tmp_path, monkeypatch, capsys):
+    from core.cli import main
+    from core.training import presets
+
+    huge = preset("fast").model.__class__(head="mlp", pool1=0, conv2_channels=64, hidden=(8192,))
+    real = presets.preset
+    monkeypatch.setattr(presets, "preset", lambda *a: real(*a).with_changes(model=huge))
+    code = main(["train", "--runs-dir", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code != 0 and "more than the lab's limit of 50,000,000" in err and "Traceback" not in err
