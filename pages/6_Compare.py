@@ -54,7 +54,9 @@ def kernels_at(run, snaps, frame: int, diag, title: str) -> None:
 
 def kernels_panel(runs, snaps, diags) -> None:
     """The step slider over matched snapshots and both montages: reruns on its own."""
-    pairs = match_frames(snaps[0].step, snaps[1].step)
+    steps_a, steps_b = snaps[0].step, snaps[1].step
+    pairs = match_frames(steps_a, steps_b)
+    near = match_frames(steps_a, steps_b, max_gap=max(5, 0.1 * int(steps_a[-1])))
     shown = [str(r.path) for r in runs]
     if st.session_state.get(f"{PAIR}_for") != shown or st.session_state.get(PAIR, 0) >= len(pairs):
         st.session_state[f"{PAIR}_for"] = shown  # other runs: start at the end of run A
@@ -71,8 +73,7 @@ def kernels_panel(runs, snaps, diags) -> None:
     for col, run, s, d, f, name in zip(cols, runs, snaps, diags, (i, j), ("A", "B")):
         with col:
             kernels_at(run, s, f, d, f"Run {name}: {run.name}")
-    gap = abs(int(snaps[1].step[j]) - int(snaps[0].step[i]))
-    if gap > max(5, 0.1 * int(snaps[0].step[i])):
+    if (i, j) not in near:
         st.caption(
             f"Run B has no snapshot near this step; its nearest is step {int(snaps[1].step[j])}"
             + (" (it ended there)." if j == len(snaps[1]) - 1 else ".")

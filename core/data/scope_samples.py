@@ -1,5 +1,6 @@
 """Scope-style sample screenshots drawn with the lab's own waveforms, for "try a sample" and tests.
 
+One generator draws them all (`scope_screenshot`, any size; `demo_screenshot` for benchmarks).
 A sample looks like a digital oscilloscope's screen capture: a dark screen, a grey graticule of
 12 x 8 divisions with a brighter centre cross, one or two coloured traces rasterised by
 `core.waveforms`, a status bar, a side menu and channel labels. Everything is seeded, so the same
@@ -20,7 +21,8 @@ from core.capture import COLOUR_NAMES
 from core.data.waveforms import WaveformSpec, render_one
 from core.errors import LabError
 
-# Screen geometry (pixels), close to a 800x480 bench scope capture.
+# Screen geometry (pixels) of the bundled samples, close to a 800x480 bench scope capture; other
+# sizes scale it (`Screen`).
 WIDTH, HEIGHT = 800, 480
 DIV = 50  # pixels per division
 N_DIV_X, N_DIV_Y = 12, 8
@@ -54,6 +56,35 @@ class Sample:
     traces: tuple[Trace, ...]
     timebase: str
     expected: str  # the class of the first trace ("" when several classes show)
+
+
+@dataclass(frozen=True)
+class Screen:
+    """Where the parts of a width x height screen go (the 800x480 layout scaled by `scale`) and
+    how it draws: graticule dots every `dot` screen pixels, traces with a dim halo."""
+
+    width: int = WIDTH
+    height: int = HEIGHT
+    dot: int = 5
+    halo: bool = True
+
+    @property
+    def scale(self) -> float:
+        return min(self.width / WIDTH, self.height / HEIGHT)
+
+    def px(self, v: float) -> int:
+        """A length of the 800x480 layout, in this screen's pixels."""
+        return round(v * self.scale)
+
+    @property
+    def div(self) -> int:
+        return self.px(DIV)
+
+    @property
+    def plot_box(self) -> tuple[int, int, int, int]:
+        """(left, top, right, bottom) pixels of the plotting area, right/bottom exclusive."""
+        x0, y0 = self.px(PLOT_LEFT), self.px(PLOT_TOP)
+        return x0, y0, x0 + N_DIV_X * self.div, y0 + N_DIV_Y * self.div
 
 
 SAMPLES: dict[str, Sample] = {
@@ -112,92 +143,102 @@ def _font(size: int) -> ImageFont.ImageFont:
 
 def trace_mask(trace: Trace, *, width: int = PLOT_W, height: int = PLOT_H, thickness: int = 3):
     """bool (height, width): the trace drawn by core.waveforms, squeezed to the plot's aspect."""
+    size = min(width, 1024)  # the generator's largest image; wider plots stretch its columns
     spec = WaveformSpec(
-        size=width,
+        size=size,
         thickness=(thickness, thickness),
         jitter=(0.6, 0.6),
         flip_noise=(0.0, 0.0),
         polarity=0.0,
         baseline=(0.5, 0.5),
     )
-    img, _ = render_one(spec, trace.cls, seed=trace.seed, **trace.params)  # (width, width)
+    img, _ = render_one(spec, trace.cls, seed=trace.seed, **trace.params)  # (size, size)
+    if size < width:
+        img = img[:, np.arange(width) * size // width]  # (size, width)
     # Rows are pooled (any pixel on) so horizontal strokes stay unbroken at the lower height.
-    edges = np.linspace(0, width, height + 1).astype(np.int64)[:-1]
+    edges = np.linspace(0, size, height + 1).astype(np.int64)[:-1]
     return np.maximum.reduceat(img.astype(bool), edges, axis=0)
 
 
-def _graticule(draw: ImageDraw.ImageDraw) -> None:
-    x0, y0, x1, y1 = PLOT_LEFT, PLOT_TOP, PLOT_LEFT + PLOT_W, PLOT_TOP + PLOT_H
+def _graticule(draw: ImageDraw.ImageDraw, screen: Screen) -> None:
+    x0, y0, x1, y1 = screen.plot_box
+    div, dot, tick = screen.div, screen.dot, screen.px(3)
     for i in range(1, N_DIV_X):  # dotted division lines, as scopes draw them
-        x = x0 + i * DIV
-        for y in range(y0, y1, 5):
+        x = x0 + i * div
+        for y in range(y0, y1, dot):
             draw.point((x, y), fill=GRATICULE)
     for j in range(1, N_DIV_Y):
-        y = y0 + j * DIV
-        for x in range(x0, x1, 5):
+        y = y0 + j * div
+        for x in range(x0, x1, dot):
             draw.point((x, y), fill=GRATICULE)
-    cx, cy = x0 + PLOT_W // 2, y0 + PLOT_H // 2
+    cx, cy = (x0 + x1) // 2, (y0 + y1) // 2
     draw.line([(cx, y0), (cx, y1)], fill=GRATICULE_CENTRE)
     draw.line([(x0, cy), (x1, cy)], fill=GRATICULE_CENTRE)
-    for x in range(x0, x1, DIV // 5):  # minor ticks on the centre cross
-        draw.line([(x, cy - 3), (x, cy + 3)], fill=GRATICULE_CENTRE)
-    for y in range(y0, y1, DIV // 5):
-        draw.line([(cx - 3, y), (cx + 3, y)], fill=GRATICULE_CENTRE)
+    for x in range(x0, x1, div // 5):  # minor ticks on the centre cross
+        draw.line([(x, cy - tick), (x, cy + tick)], fill=GRATICULE_CENTRE)
+    for y in range(y0, y1, div // 5):
+        draw.line([(cx - tick, y), (cx + tick, y)], fill=GRATICULE_CENTRE)
     draw.rectangle([x0 - 1, y0 - 1, x1, y1], outline=GRATICULE_CENTRE)
 
 
-def _chrome(draw: ImageDraw.ImageDraw, sample: Sample) -> None:
+def _chrome(draw: ImageDraw.ImageDraw, sample: Sample, screen: Screen) -> None:
     """Status bar, side menu and channel labels around the plotting area."""
-    small, big = _font(13), _font(15)
-    draw.rectangle([0, 0, WIDTH - 1, PLOT_TOP - 8], fill=PANEL)
-    draw.text((8, 6), "KERNEL-LAB DS-100", fill=TEXT, font=big)
-    draw.text((200, 7), "STOP", fill=(240, 80, 60), font=small)
-    draw.text((260, 7), f"H {sample.timebase}", fill=TEXT, font=small)
-    draw.text((360, 7), "D 0.000000s", fill=TEXT, font=small)
-    draw.text((520, 7), "T  f  120mV", fill=sample.traces[0].colour, font=small)
-    side = PLOT_LEFT + PLOT_W + 14
-    draw.rectangle([side, PLOT_TOP, WIDTH - 6, PLOT_TOP + PLOT_H], fill=PANEL)
+    px, (x0, y0, x1, y1) = screen.px, screen.plot_box
+    small, big = _font(px(13)), _font(px(15))
+    draw.rectangle([0, 0, screen.width - 1, y0 - px(8)], fill=PANEL)
+    draw.text((px(8), px(6)), "KERNEL-LAB DS-100", fill=TEXT, font=big)
+    draw.text((px(200), px(7)), "STOP", fill=(240, 80, 60), font=small)
+    draw.text((px(260), px(7)), f"H {sample.timebase}", fill=TEXT, font=small)
+    draw.text((px(360), px(7)), "D 0.000000s", fill=TEXT, font=small)
+    trigger = sample.traces[0].colour if sample.traces else TEXT
+    draw.text((px(520), px(7)), "T  f  120mV", fill=trigger, font=small)
+    side, right = x1 + px(14), screen.width - px(6)
+    draw.rectangle([side, y0, right, y1], fill=PANEL)
     for i, word in enumerate(("Measure", "Vpp", "Freq", "Period", "Duty", "Menu")):
-        y = PLOT_TOP + 10 + i * 62
-        draw.rectangle([side + 8, y, WIDTH - 14, y + 44], outline=(90, 92, 100))
-        draw.text((side + 16, y + 14), word, fill=TEXT, font=small)
-    y = PLOT_TOP + PLOT_H + 10
+        y = y0 + px(10 + i * 62)
+        draw.rectangle([side + px(8), y, right - px(8), y + px(44)], outline=(90, 92, 100))
+        draw.text((side + px(16), y + px(14)), word, fill=TEXT, font=small)
+    y = y1 + px(10)
     for i, trace in enumerate(sample.traces):
-        x = PLOT_LEFT + i * 150
-        draw.rectangle([x, y, x + 130, y + 22], fill=trace.colour)
-        draw.text((x + 6, y + 3), f"{trace.label}  {trace.volts}", fill=(0, 0, 0), font=small)
-    draw.text((PLOT_LEFT + 470, y + 3), "Sa 1.00GSa/s", fill=TEXT, font=small)
+        x = x0 + px(i * 150)
+        draw.rectangle([x, y, x + px(130), y + px(22)], fill=trace.colour)
+        label = f"{trace.label}  {trace.volts}"
+        draw.text((x + px(6), y + px(3)), label, fill=(0, 0, 0), font=small)
+    draw.text((x0 + px(470), y + px(3)), "Sa 1.00GSa/s", fill=TEXT, font=small)
     # The trigger arrow above the plot and the horizontal position marker.
-    cx = PLOT_LEFT + PLOT_W // 2
+    cx, arrow = (x0 + x1) // 2, px(6)
     draw.polygon(
-        [(cx - 6, PLOT_TOP - 8), (cx + 6, PLOT_TOP - 8), (cx, PLOT_TOP - 2)], fill=(240, 140, 40)
+        [(cx - arrow, y0 - px(8)), (cx + arrow, y0 - px(8)), (cx, y0 - px(2))], fill=(240, 140, 40)
     )
 
 
-def scope_screenshot(sample: Sample | str) -> np.ndarray:
-    """uint8 (480, 800, 3) RGB: a scope-style screen capture of a named sample or a Sample."""
+def scope_screenshot(sample: Sample | str, screen: Screen = Screen()) -> np.ndarray:
+    """uint8 (height, width, 3) RGB: a scope-style screen capture of a named sample or a Sample;
+    the bundled samples are 800x480, other screens scale the same layout."""
     if isinstance(sample, str):
         if sample not in SAMPLES:
             raise LabError(f"There is no sample {sample!r}; choose one of {list(SAMPLES)}.")
         sample = SAMPLES[sample]
-    img = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
+    img = Image.new("RGB", (screen.width, screen.height), BACKGROUND)
     draw = ImageDraw.Draw(img)
-    _graticule(draw)
-    _chrome(draw, sample)
+    _graticule(draw, screen)
+    _chrome(draw, sample, screen)
     rgb = np.array(img)
-    plot = rgb[
-        PLOT_TOP : PLOT_TOP + PLOT_H, PLOT_LEFT : PLOT_LEFT + PLOT_W
-    ]  # a view: drawn in place
+    x0, y0, x1, y1 = screen.plot_box
+    plot = rgb[y0:y1, x0:x1]  # a view: drawn in place
     for trace in sample.traces:
-        mask = trace_mask(trace)
-        halo = _dilate(mask) & ~mask  # a dimmer fringe, like a phosphor-style trace
-        colour = np.asarray(trace.colour, dtype=np.float32)
-        plot[halo] = np.maximum(plot[halo], (colour * 0.45).astype(np.uint8))
+        mask = trace_mask(trace, width=x1 - x0, height=y1 - y0, thickness=screen.px(3))
+        if screen.halo:  # a dimmer fringe, like a phosphor-style trace
+            halo = _dilate(mask) & ~mask
+            colour = np.asarray(trace.colour, dtype=np.float32)
+            plot[halo] = np.maximum(plot[halo], (colour * 0.45).astype(np.uint8))
         plot[mask] = trace.colour
     # Channel ground markers on the left edge, in each trace's colour.
     for i, trace in enumerate(sample.traces):
-        y = PLOT_TOP + PLOT_H // 2 + 40 * i
-        rgb[y - 5 : y + 6, PLOT_LEFT - 14 : PLOT_LEFT - 3] = trace.colour
+        y = (y0 + y1) // 2 + screen.px(40 * i)
+        rgb[y - screen.px(5) : y + screen.px(6), x0 - screen.px(14) : x0 - screen.px(3)] = (
+            trace.colour
+        )
     return rgb
 
 
@@ -230,48 +271,22 @@ def write_samples(folder: str | Path, names: Sequence[str] = SAMPLE_NAMES) -> li
     return paths
 
 
-# ---------------------------------------------------------- a parametric screen for benchmarks
 def demo_screenshot(
     width: int = 800,
     height: int = 480,
     traces: tuple[tuple[str, str], ...] = (("square", "yellow"),),
     cycles: float = 3.0,
 ) -> tuple[np.ndarray, tuple[int, int, int, int]]:
-    """A synthetic scope screenshot uint8 (H, W, 3) and its graticule box (x0, y0, x1, y1):
-    dark screen, dotted grey grid of 12 x 8 divisions, menus, text, markers, and traces such as
-    ("square", "yellow") or ("sine", "cyan")."""
-    im = Image.new("RGB", (width, height), (0, 0, 0))
-    d = ImageDraw.Draw(im)
-    div = min((0.75 * width) // 12, (0.82 * height) // 8)
-    x0, y0 = int(0.105 * width), int(0.08 * height)
-    x1, y1 = x0 + int(12 * div), y0 + int(8 * div)
-    lw = max(1, width // 600)
-    grey = (72, 72, 72)
-    for i in range(13):  # dotted grid lines, solid frame
-        x = x0 + int(i * div)
-        for y in range(y0, y1 + 1, 1 if i in (0, 12) else 3):
-            d.point((x, y), fill=grey)
-    for j in range(9):
-        y = y0 + int(j * div)
-        for x in range(x0, x1 + 1, 1 if j in (0, 8) else 3):
-            d.point((x, y), fill=grey)
-    d.text((4, 4), "RIGOL  STOP  H 200us  1.00GSa/s", fill=(220, 220, 220))
-    d.text((x0, y1 + 8), "Freq 1.000kHz   Vpp 3.20V", fill=(200, 200, 200))
-    for k in range(5):  # the menu down the right side
-        top = y0 + k * (y1 - y0) // 5
-        box = (x1 + 14, top + 4, width - 6, top + (y1 - y0) // 5 - 4)
-        d.rectangle(box, outline=(110, 110, 110))
-        d.text((x1 + 20, top + 10), f"Menu {k}", fill=(230, 230, 230))
-    xt = x0 + 6 * div  # the trigger marker
-    d.polygon([(xt - 6, y0), (xt + 6, y0), (xt, y0 + 8)], fill=(255, 128, 0))
-    t = np.linspace(0, 1, max(400, 2 * (x1 - x0)))
+    """A scope screenshot of any size, uint8 (H, W, 3), and its plotting area (x0, y0, x1, y1):
+    the samples' screen with traces such as ("square", "yellow") or ("sine", "cyan"), one above
+    the other, `cycles` periods across (for benchmarks and capture tests)."""
+    drawn = []
     for n, (kind, colour) in enumerate(traces):
-        rgb = COLOUR_NAMES.get(colour, (255, 255, 0))
-        mid, amp = y0 + (y1 - y0) * (0.3 + 0.4 * n), (y1 - y0) * 0.15
-        phase = np.mod(t * cycles, 1.0)
-        wave = np.where(phase < 0.5, -1.0, 1.0) if kind == "square" else np.sin(2 * np.pi * phase)
-        pts = list(zip((x0 + t * (x1 - x0)).tolist(), (mid - amp * wave).tolist()))
-        d.line(pts, fill=rgb, width=lw)
-        d.rectangle((x0 - 14, mid - 6, x0 - 2, mid + 6), fill=rgb)  # channel marker
-        d.text((x0 + 8 + 90 * n, y0 + 6), f"CH{n + 1}", fill=rgb)
-    return np.asarray(im), (x0, y0, x1 + 1, y1 + 1)
+        params = dict(amplitude=0.3, baseline=0.8 - 0.7 * n, phase=0.0)
+        params |= dict(repetitions=round(cycles), duty=0.5) if kind == "square" else {}
+        params |= dict(cycles=cycles) if kind in ("sine", "sawtooth") else {}
+        rgb = COLOUR_NAMES.get(colour, COLOUR_NAMES["yellow"])
+        drawn.append(Trace(kind, rgb, params, seed=n, label=f"CH{n + 1}"))
+    sample = Sample("demo", tuple(drawn), "200us", traces[0][0] if len(traces) == 1 else "")
+    screen = Screen(width, height, dot=3, halo=False)  # the finer grid of many bench scopes
+    return scope_screenshot(sample, screen), screen.plot_box

@@ -12,13 +12,10 @@ from core.capture.imagefile import read_image, read_image_u8
 from core.data.scope_samples import (
     BACKGROUND,
     HEIGHT,
-    PLOT_H,
-    PLOT_LEFT,
-    PLOT_TOP,
-    PLOT_W,
     SAMPLE_NAMES,
     SAMPLES,
     WIDTH,
+    Screen,
     sample_png,
     scope_screenshot,
     trace_mask,
@@ -33,7 +30,7 @@ REPO = Path(__file__).resolve().parents[2]
 def test_screenshot_looks_like_a_scope(name):
     img = scope_screenshot(name)
     assert img.shape == (HEIGHT, WIDTH, 3) and img.dtype == np.uint8
-    x0, y0, x1, y1 = PLOT_LEFT, PLOT_TOP, PLOT_LEFT + PLOT_W, PLOT_TOP + PLOT_H
+    x0, y0, x1, y1 = Screen().plot_box
     plot = img[y0:y1, x0:x1].reshape(-1, 3)
     assert (plot == BACKGROUND).all(axis=1).mean() > 0.8  # mostly dark screen
     grey = (plot[:, 0] == plot[:, 1]) & (plot[:, 1] == plot[:, 2]) & (plot[:, 0] > 40)
@@ -69,7 +66,7 @@ def test_png_is_small_and_reads_back(name):
 @pytest.mark.parametrize("name", [n for n in SAMPLE_NAMES if SAMPLES[n].expected])
 def test_capture_finds_the_plot_and_the_trace(name):
     result = extract_trace(scope_screenshot(name))
-    x0, y0, x1, y1 = PLOT_LEFT, PLOT_TOP, PLOT_LEFT + PLOT_W, PLOT_TOP + PLOT_H
+    x0, y0, x1, y1 = Screen().plot_box
     bx0, by0, bx1, by1 = result.crop_box
     assert abs(bx0 - x0) <= 3 and abs(by0 - y0) <= 3 and abs(bx1 - x1) <= 3 and abs(by1 - y1) <= 3
     assert result.found
@@ -99,3 +96,15 @@ def test_bundled_samples_are_current():
         # Loose on purpose: small changes to core.waveforms' jitter move a few trace pixels.
         differ = (read_image_u8(path) != scope_screenshot(name)).any(axis=2).mean()
         assert differ < 0.02, f"{path.name} is stale: run python scripts/make_samples.py"
+
+
+@pytest.mark.parametrize("size", [(1024, 600), (1600, 960), (1920, 1440)])
+def test_one_generator_draws_any_screen_size(size):
+    screen = Screen(*size)
+    img = scope_screenshot("sine-and-square", screen)
+    assert img.shape == (size[1], size[0], 3)
+    x0, y0, x1, y1 = screen.plot_box
+    assert x1 <= size[0] and y1 <= size[1] and (x1 - x0) / (y1 - y0) == 12 / 8
+    result = extract_trace(img)
+    assert result.found and all(abs(a - b) <= 3 for a, b in zip(result.crop_box, screen.plot_box))
+    assert Screen().plot_box == (30, 36, 630, 436)  # the bundled samples' layout, unscaled
