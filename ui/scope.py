@@ -12,13 +12,19 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from core import render
 from core.capture import CaptureResult, extract_trace
 from core.capture.imagefile import read_image_u8
+from core.errors import LabError
+from core.interpret.snapshot import HEAT_EXPLANATION, HEAT_LABELS, HEAT_METHODS
 from core.training.predict import Predictor, load_predictor, training_thickness
 from core.training.runs import Run
+from ui.insight import class_heat, model_slot
+from ui.state import show_error
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES_DIR = REPO / "examples" / "scope"
+HEAT = "scope_heat"
 UPLOAD_TYPES_TEXT = "PNG, JPEG, BMP, GIF, WebP or TIFF"
 
 
@@ -123,3 +129,50 @@ def probability_chart(classes: list[str], probs) -> alt.Chart:
         text=alt.Text("probability:Q", format=".0%"), color=alt.value("#e8e8e8")
     )
     return (bars + text).properties(height=36 * len(classes) + 30)
+
+
+# -- what the network says about a capture, and where it looks ----------------------------------
+def prediction_section(predictor, result) -> None:
+    if predictor is None:
+        st.info("This run has no saved network yet (it is written when training ends).")
+        return
+    if not result.found:
+        st.info("No trace was found, so there is nothing to classify.")
+        return
+    probs = predictor.probabilities(result.network_input[None])[0]
+    winner = predictor.classes[int(probs.argmax())]
+    st.markdown(f"The network says: **{winner}** ({float(probs.max()):.0%})")
+    st.altair_chart(probability_chart(predictor.classes, probs), key="scope_probs")
+    st.caption("This is the run's final network, whatever snapshot the maps below use.")
+
+
+def looking_section(run, predictor, result) -> None:
+    """Where the run's final network looks in the network input, for each class."""
+    if predictor is None or not result.found:
+        return
+    st.subheader("Where the network looks")
+    method = st.segmented_control(
+        "Heat map",
+        HEAT_METHODS,
+        format_func=HEAT_LABELS.get,
+        key=HEAT,
+        required=True,
+        help="saliency: pixels the answer is most sensitive to; Grad-CAM: regions whose "
+        "first-layer kernels argue for the class.",
+    )
+    try:
+        maps = class_heat(model_slot(run), run, result.network_input, method)
+    except (LabError, OSError) as e:
+        show_error(e)
+        return
+    probs = predictor.probabilities(result.network_input[None])[0]
+    best = int(probs.argmax())
+    cols = st.columns(len(maps))
+    for c, (col, heat) in enumerate(zip(cols, maps)):
+        answer = " · its answer" if c == best else ""
+        col.image(
+            render.heat_picture(result.network_input, heat, 3),
+            caption=f"for {predictor.classes[c]} ({float(probs[c]):.0%}){answer}",
+            width="stretch",
+        )
+    st.caption(HEAT_EXPLANATION[method] + " One map per class, with the run's final network.")

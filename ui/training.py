@@ -13,12 +13,13 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from core.data.waveforms import WaveformSpec
+from core import render
+from core.data.waveforms import WaveformSpec, class_names
 from core.errors import LabError
 from core.training.experiment import Experiment
 from core.training.jobs import JobProgress, TrainingJob, job_queue
-from core.training.presets import preset
-from ui.state import set_sticky, store
+from core.training.presets import PRESET_NAMES, preset
+from ui.state import STICKY_KEY, set_sticky, store
 
 JOB_KEY = "lab_train_job"  # the TrainingJob this browser session started (kept across pages)
 ADOPTED_KEY = "lab_train_adopted"  # id of the finished job whose run was made the current run
@@ -72,6 +73,13 @@ def preset_values(name: str) -> dict:
     for f in ("lr", "momentum", "weight_decay", "dropout"):
         values[f] = float(values[f])
     return {f"tr_{k}": v for k, v in values.items()}
+
+
+def chosen_preset() -> str:
+    """The preset picked on the page (or last time it was open), 'fast' at first."""
+    ss = st.session_state
+    name = ss.get("tr_preset") or ss.get(STICKY_KEY, {}).get("tr_preset")
+    return name if name in PRESET_NAMES else "fast"
 
 
 def load_preset() -> None:
@@ -140,6 +148,111 @@ def ensure_watchdog() -> None:
         if _watchdog is None or not _watchdog.is_alive():
             _watchdog = threading.Thread(target=_watch, name="train-watchdog", daemon=True)
             _watchdog.start()
+
+
+# -- what the page draws of a job ---------------------------------------------------------------
+LOSS_LABELS = {
+    "cross_entropy": "cross-entropy",
+    "l1": "L1 (the study's)",
+    "mse": "MSE",
+    "bce": "BCE",
+}
+HEAD_LABELS = {"gap": "global pooling (small)", "mlp": "flatten (the study's)"}
+
+
+def kernels_panel(p: JobProgress) -> None:
+    """The job's latest first-layer kernels, with their colour bar."""
+    if p.weights is None:
+        st.caption("The kernels appear once training starts.")
+        return
+    k, size = p.weights.shape[0], p.weights.shape[-1]
+    ncols, upscale = render.montage_grid(k, size, 420)
+    st.image(
+        render.kernel_montage(p.weights, scale="shared", upscale=upscale, ncols=ncols),
+        output_format="PNG",
+    )
+    vmax = float(render.kernel_vmax(p.weights).max())
+    st.image(render.colourbar(vmax, width=min(420, ncols * size * upscale)), output_format="PNG")
+    st.caption(f"Snapshot {p.frames} · red = positive weight, blue = negative, white = 0.")
+
+
+def metric_tiles(p: JobProgress, uses_bits: bool) -> None:
+    """The latest check in big numbers: short labels, two a row when there are four."""
+    last = p.metrics[-1] if p.metrics else {}
+
+    def pct(key: str) -> str:
+        return f"{last[key]:.0%}" if last.get(key) is not None else "–"
+
+    numbers = [
+        ("Loss", f"{last['loss']:.3g}" if last else "–", None),
+        ("Train", pct("train_accuracy"), "Accuracy on the training images."),
+        ("Held-out", pct("test_accuracy"), "Accuracy on images it never trains on."),
+    ]
+    if uses_bits:
+        rule = "Held-out, by the study's rule: every output within 0.1 of its 0/1 target."
+        numbers.append(("Strict", pct("test_strict"), rule))
+    per_row = 2 if len(numbers) == 4 else 3
+    for i in range(0, len(numbers), per_row):
+        for col, (label, value, help_) in zip(st.columns(per_row), numbers[i : i + per_row]):
+            col.metric(label, value, help=help_)
+
+
+def status_note(job: TrainingJob, p: JobProgress, settling: bool) -> None:
+    """The run's state in words; a plain running run says it on the progress bar instead."""
+    if p.state == "queued":
+        st.info(
+            f"Another training is running; yours is number {p.queue_position} in line "
+            "and starts when it finishes.",
+            icon=":material/hourglass_top:",
+        )
+    elif p.state == "running" and job.control.stopped:
+        st.info("Stopping after the current step…", icon=":material/stop_circle:")
+    elif p.state == "running" and job.control.paused:
+        st.info("Pausing after the current step…", icon=":material/pause_circle:")
+    elif p.state == "paused":
+        st.info(
+            f"{p.message} Press Resume to go on, or Stop to end the run and keep it.",
+            icon=":material/pause_circle:",
+        )
+    elif settling:
+        st.info(
+            "Finishing: saving the network and checking it on the held-out images…",
+            icon=":material/save:",
+        )
+    elif p.state == "done":
+        if p.plateau:
+            st.warning(f"Done, but stuck. {p.message}", icon=":material/block:")
+        else:
+            st.success(f"Done. {p.message}", icon=":material/check_circle:")
+    elif p.state == "stopped":
+        st.info(f"{p.message} What it learned so far is saved.", icon=":material/stop_circle:")
+    elif p.state in ("diverged", "failed"):  # the message says what to change
+        st.error(p.message, icon=":material/warning:")
+    if p.plateau and not p.finished:
+        st.warning(
+            "Stuck on a plateau: the loss has hardly moved for a while and accuracy is far from "
+            "100%, as the study often saw. Wait, or stop and try Adam, cross-entropy or another "
+            "seed.",
+            icon=":material/block:",
+        )
+
+
+def job_busy(job: TrainingJob | None) -> bool:
+    """Whether the job is queued, training, paused or still saving its run."""
+    return job is not None and not (job.progress().finished and not job.alive)
+
+
+def summary_text(source: str, spec: WaveformSpec, exp: Experiment | None, n_params: int) -> str:
+    """Markdown lines: the images, the network's size and the number of steps."""
+    lines = [f"**Images:** {source} ({spec.size} px, {len(class_names(spec))} classes)"]
+    if exp is not None:
+        t = exp.train
+        lines += [
+            f"**Network:** {n_params:,} parameters",
+            f"**Training:** {t.epochs} epoch(s) × {t.steps_per_epoch()} steps = "
+            f"{t.total_steps()} steps of {t.batch_size} images",
+        ]
+    return "  \n".join(lines)
 
 
 # -- words for the page --------------------------------------------------------------------------
