@@ -8,14 +8,13 @@ import streamlit as st
 
 from core import render
 from core.interpret import snapshot as insight
-from core.training.runs import metrics_to_csv
 from ui import kernel_insight
 from ui import kernels as uk
 from ui.charts import metrics_chart
 from ui.state import run_picker, sticky
 
 FRAME, PLAYING, SPEED, LOOP = "kernels_frame", "kernels_playing", "kernels_speed", "kernels_loop"
-VIEW, SCALE, KERNEL, GIF = "kernels_view", "kernels_scale", "kernels_kernel", "kernels_gif"
+VIEW, SCALE, KERNEL = "kernels_view", "kernels_scale", "kernels_kernel"
 STICKY = {SPEED: 2, LOOP: True, VIEW: "weights", SCALE: "shared"}
 
 st.set_page_config(page_title="Kernels · CNN Kernel Lab", page_icon="🔬", layout="wide")
@@ -131,51 +130,6 @@ def frame_panel(run, snaps, view: str, scale: str, defined_playing: bool) -> Non
         )
 
 
-def exports(run, snaps, view: str, scale: str) -> None:
-    with st.expander("Export: animated GIF, snapshots, metrics"):
-        gif_key = (str(run.path), len(snaps), view, scale, st.session_state[SPEED])
-        if st.button("Make an animated GIF of the whole run", key="kernels_make_gif"):
-            with st.spinner("Drawing every snapshot..."):
-                data = render.evolution_gif(
-                    snaps.weights,
-                    view=view,
-                    scale=scale,
-                    fps=2.0 * st.session_state[SPEED],
-                    steps=snaps.step,
-                    epochs=snaps.epoch,
-                )
-            st.session_state[GIF] = {"key": gif_key, "data": data}
-        gif = st.session_state.get(GIF)
-        if gif and gif["key"] == gif_key:
-            st.image(gif["data"], caption="One colour scale for all frames.")
-            st.download_button(
-                "Download the GIF",
-                gif["data"],
-                file_name=f"{run.name}-{view}.gif",
-                mime="image/gif",
-                key="kernels_dl_gif",
-                on_click="ignore",
-            )
-        c1, c2 = st.columns(2)
-        c1.download_button(
-            "Snapshots (NPZ: weights, bias, step, epoch)",
-            data=functools.partial(uk.snapshots_file_bytes, run),
-            file_name=f"{run.name}-snapshots.npz",
-            mime="application/octet-stream",
-            key="kernels_dl_npz",
-            on_click="ignore",
-        )
-        c2.download_button(
-            "Metrics (CSV)",
-            data=functools.partial(metrics_to_csv, run.metrics),
-            file_name=f"{run.name}-metrics.csv",
-            mime="text/csv",
-            key="kernels_dl_csv",
-            on_click="ignore",
-            disabled=not run.metrics,
-        )
-
-
 def main() -> None:
     st.session_state.setdefault(PLAYING, False)
     for key, value in STICKY.items():
@@ -214,7 +168,7 @@ def main() -> None:
     playing = st.session_state[PLAYING] and len(snaps) > 1
     run_every = 1.0 / st.session_state[SPEED] if playing else None
     st.fragment(run_every=run_every)(frame_panel)(run, snaps, view, scale, playing)
-    exports(run, snaps, view, scale)
+    uk.exports(run, snaps, view, scale, fps=2.0 * st.session_state[SPEED])
     kernel_insight.section(run, snaps, FRAME)
 
 

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import functools
+
 import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
 
+from core import render
 from core.errors import RunError
-from core.training.runs import Run, Snapshots, load_snapshots
+from core.training.runs import Run, Snapshots, load_snapshots, metrics_to_csv
 
 # Playback speeds offered on the page, in snapshots a second.
 SPEEDS = (1, 2, 4, 8)
+GIF_KEY = "kernels_gif"  # the GIF made on request, with what it was made of
 SCALE_LABELS = {"shared": "shared", "per_kernel": "per kernel"}
 VIEW_SHORT = {"weights": "weights", "change_init": "since start", "change_prev": "since last"}
 VIEW_HELP = {
@@ -135,3 +139,49 @@ def snapshots_or_say(run: Run) -> Snapshots | None:
         kind, message = no_snapshots_message(run, e)
         (st.info if kind == "info" else st.error)(message)
         return None
+
+
+def exports(run: Run, snaps: Snapshots, view: str, scale: str, fps: float) -> None:
+    """The export expander: an animated GIF made on request, the snapshots and the metrics."""
+    with st.expander("Export: animated GIF, snapshots, metrics"):
+        gif_key = (str(run.path), len(snaps), view, scale, fps)
+        if st.button("Make an animated GIF of the whole run", key="kernels_make_gif"):
+            with st.spinner("Drawing every snapshot..."):
+                data = render.evolution_gif(
+                    snaps.weights,
+                    view=view,
+                    scale=scale,
+                    fps=fps,
+                    steps=snaps.step,
+                    epochs=snaps.epoch,
+                )
+            st.session_state[GIF_KEY] = {"key": gif_key, "data": data}
+        gif = st.session_state.get(GIF_KEY)
+        if gif and gif["key"] == gif_key:
+            st.image(gif["data"], caption="One colour scale for all frames.")
+            st.download_button(
+                "Download the GIF",
+                gif["data"],
+                file_name=f"{run.name}-{view}.gif",
+                mime="image/gif",
+                key="kernels_dl_gif",
+                on_click="ignore",
+            )
+        c1, c2 = st.columns(2)
+        c1.download_button(
+            "Snapshots (NPZ: weights, bias, step, epoch)",
+            data=functools.partial(snapshots_file_bytes, run),
+            file_name=f"{run.name}-snapshots.npz",
+            mime="application/octet-stream",
+            key="kernels_dl_npz",
+            on_click="ignore",
+        )
+        c2.download_button(
+            "Metrics (CSV)",
+            data=functools.partial(metrics_to_csv, run.metrics),
+            file_name=f"{run.name}-metrics.csv",
+            mime="text/csv",
+            key="kernels_dl_csv",
+            on_click="ignore",
+            disabled=not run.metrics,
+        )
