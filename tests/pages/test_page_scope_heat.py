@@ -41,3 +41,7 @@ def test_no_heat_maps_without_a_saved_network(trained_run):
     at = open_page("Scope")
     assert not any(s.value == "Where the network looks" for s in at.subheader)
     assert not _heat_images(at)
+    # The page says why and still shows the rest: the stages and the kernels' feature maps.
+    assert any("no saved network yet" in i.value for i in at.info)
+    assert any(s.value.startswith("From screenshot to network input") for s in at.subheader)
+    assert any(m.value.startswith("**Every kernel on the network input**") for m in at.markdown)
