@@ -93,9 +93,13 @@ def interactions() -> None:
 
 
 def insight_interactions() -> None:
-    """The insight parts: Kernels tabs, Insight's snapshot / cell / heat map, Compare's step."""
+    """The insight parts: Kernels' slider and tabs, Insight's snapshot / cell / heat map, Compare's
+    step."""
     at = fresh("pages/3_Kernels.py")
     at.run()
+    n = len(at.select_slider(key="kernels_frame").options)
+    t = [timed(at.select_slider(key="kernels_frame").set_value(i).run) for i in (0, n // 2, 1)]
+    record("Kernels", "scrub the snapshot slider (median of 3)", statistics.median(t), 0.5)
     times = []
     for tab in ("What training added", "Orientation", "Size and change", "Frequency", "Structure"):
         at.session_state["kernels_insight_tab"] = tab

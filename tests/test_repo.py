@@ -58,3 +58,44 @@ def test_every_page_widget_call_has_a_key():
                 line = src.count("\n", 0, m.start()) + 1
                 missing.append(f"{p.name}:{line}")
     assert missing == []
+
+
+def _modules() -> set[str]:
+    """Every Python module of the engine, the ui helpers and the pages, as repository paths."""
+    found = {"app.py"}
+    for folder in ("core", "ui", "pages"):
+        found |= {p.relative_to(ROOT).as_posix() for p in (ROOT / folder).rglob("*.py")}
+    return {m for m in found if "__pycache__" not in m}
+
+
+def test_architecture_lists_every_module_and_no_other():
+    """docs/ARCHITECTURE.md has one line per module: a new module gets its line, a removed or
+    renamed one loses it (the doc once listed a core/presets.py that did not exist)."""
+    text = (ROOT / "docs" / "ARCHITECTURE.md").read_text()
+    rows = re.findall(r"^\| `((?:core|ui|pages)/[\w/]+\.py|app\.py)` \|", text, flags=re.M)
+    assert len(rows) == len(set(rows)), "a module has two lines"
+    modules = _modules()
+    assert sorted(modules - set(rows)) == [], "modules without a line in docs/ARCHITECTURE.md"
+    assert sorted(set(rows) - modules) == [], "lines for modules that do not exist"
+
+
+def test_readme_explains_the_paper_presets_size_with_true_figures():
+    """The paper preset is the study's network at 100x100; at 500x500 the same layers flatten the
+    study's 226x226 maps into fc1 and count 200M+ parameters, as the README says."""
+    import dataclasses
+
+    import torch
+
+    from core.nn.model import build_model, count_params, feature_shape
+    from core.training.presets import preset
+
+    text = (ROOT / "README.md").read_text()
+    assert "https://github.com/tbensky/CNNKernels" in text and "../shared" not in text
+    lab = preset("paper").model
+    study = dataclasses.replace(lab, image_size=500)
+    assert feature_shape(study) == (1, 226, 226)  # the study's nn.Linear(226*226, 4096)
+    assert feature_shape(lab) == (1, 26, 26)
+    with torch.device("meta"):  # counted without allocating 200M weights
+        n_lab, n_study = (count_params(build_model(cfg)) for cfg in (lab, study))
+    assert n_study > 200_000_000 and 6_000_000 < n_lab < 8_000_000
+    assert f"{n_lab:,}" in text and f"{n_study:,}" in text

@@ -13,10 +13,8 @@ from streamlit.testing.v1 import AppTest
 from core.training.experiment import run_experiment
 from core.training.presets import preset
 from core.training.runs import RunStore
+from tests.pages.harness import app_test, check, open_page
 from ui.state import COMPARE_KEY
-
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "6_Compare.py")
-TIMEOUT = 60
 
 
 @pytest.fixture(scope="module")
@@ -31,40 +29,23 @@ def run_dirs(tmp_path_factory) -> list[Path]:
 
 
 @pytest.fixture()
-def runs_root(run_dirs, monkeypatch, tmp_path) -> Path:
-    import ui.state
-
-    root = tmp_path / "runs"
-    for d in run_dirs:
-        shutil.copytree(d, root / d.name)
-    monkeypatch.setenv("KERNEL_LAB_RUNS", str(root))
-    monkeypatch.setattr(ui.state, "EXAMPLE_RUNS", tmp_path / "no-examples")
-    return root
-
-
-def _ok(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
+def both(run_dirs, runs_root) -> list[Path]:
+    """Fresh copies of the two runs, the only runs in runs_root."""
+    return [Path(shutil.copytree(d, runs_root / d.name)) for d in run_dirs]
 
 
 def _titles(at: AppTest) -> list[str]:
     return [m.value for m in at.markdown if m.value.startswith("**Run ")]
 
 
-def test_one_run_is_not_enough(run_dirs, monkeypatch, tmp_path):
-    import ui.state
-
-    root = tmp_path / "runs"
-    shutil.copytree(run_dirs[0], root / run_dirs[0].name)
-    monkeypatch.setenv("KERNEL_LAB_RUNS", str(root))
-    monkeypatch.setattr(ui.state, "EXAMPLE_RUNS", tmp_path / "no-examples")
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
-    _ok(at)
+def test_one_run_is_not_enough(run_dirs, runs_root):
+    shutil.copytree(run_dirs[0], runs_root / run_dirs[0].name)
+    at = open_page("Compare")
     assert any("Comparing needs two runs" in i.value for i in at.info)
 
 
-def test_two_runs_side_by_side(runs_root):
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
-    _ok(at)
+def test_two_runs_side_by_side(both):
+    at = open_page("Compare")
     a, b = at.selectbox(key="compare_run_a"), at.selectbox(key="compare_run_b")
     assert a.value != b.value
     titles = _titles(at)
@@ -76,13 +57,13 @@ def test_two_runs_side_by_side(runs_root):
     assert {"structured", "median score", "learned part", "held-out"} <= set(table.columns)
 
 
-def test_the_step_slider_pairs_matching_snapshots(runs_root):
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+def test_the_step_slider_pairs_matching_snapshots(both):
+    at = open_page("Compare")
     pair = at.select_slider(key="compare_pair")
     assert pair.value == len(pair.options) - 1
     last = [i.value for i in at.image]
     pair.set_value(5).run()
-    _ok(at)
+    check(at)
     titles = _titles(at)
     assert "· step 5 ·" in titles[0] and "· step 5 ·" in titles[1]  # the same step in both
     assert [i.value for i in at.image] != last
@@ -90,14 +71,11 @@ def test_the_step_slider_pairs_matching_snapshots(runs_root):
     assert any("it ended there" in c.value for c in at.caption)
 
 
-def test_a_scenario_pair_opens_preselected(runs_root, run_dirs):
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
-    paths = sorted(str(p) for p in runs_root.iterdir())
-    five = next(p for p in paths if p.endswith("five"))
-    eight = next(p for p in paths if p.endswith("eight"))
+def test_a_scenario_pair_opens_preselected(both):
+    at = app_test("Compare")
+    five, eight = (str(p) for p in both)
     at.session_state[COMPARE_KEY] = [five, eight]
-    at.run()
-    _ok(at)
+    check(at.run())
     titles = _titles(at)
     assert "five" in titles[0] and "eight" in titles[1]
     at.selectbox(key="compare_run_a").set_value(at.selectbox(key="compare_run_b").value).run()

@@ -2,43 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-from streamlit.testing.v1 import AppTest
-
-from core.training.runs import RunWriter
+from tests.pages.harness import fake_run, open_page
 from ui.state import RUN_KEY
-
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
-TIMEOUT = 30
-
-
-def fake_run(root: Path, name: str, accuracy: float, created: float) -> Path:
-    """A finished run folder without training: config, three metric rows and a status."""
-    path = root / name
-    path.mkdir(parents=True)
-    writer = RunWriter(path, {"preset": "fast", "classes": ["square", "gaussian", "sine"]})
-    writer.created = created
-    for step in (1, 2, 3):
-        writer.add_metrics(
-            {"step": step, "epoch": step / 3, "loss": 1.0 / step, "train_accuracy": 0.5,
-             "test_accuracy": accuracy * step / 3, "plateau": False}
-        )  # fmt: skip
-    writer.set_status("done", "Finished 1 epoch(s).")
-    return path
-
-
-@pytest.fixture()
-def runs_root(tmp_path, monkeypatch) -> Path:
-    root = tmp_path / "runs"
-    monkeypatch.setenv("KERNEL_LAB_RUNS", str(root))
-    return root
 
 
 def test_renders_fresh_with_no_runs_of_its_own(runs_root):
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    assert not at.exception
+    at = open_page("Home")
     assert at.title[0].value == "CNN Kernel Lab"
     links = [link.proto.page for link in at.get("page_link")]
     assert links[:2] == ["Waveforms", "Train"]  # real links to the pages, not plain text
@@ -51,8 +20,7 @@ def test_renders_fresh_with_no_runs_of_its_own(runs_root):
 def test_run_picker_defaults_to_the_newest_and_is_shared(runs_root):
     old = fake_run(runs_root, "old-run", 0.6, created=1000.0)
     new = fake_run(runs_root, "new-run", 0.9, created=2000.0)
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    assert not at.exception
+    at = open_page("Home")
     picker = at.selectbox(key="home_run")
     assert "new-run" in picker.options[picker.value]
     assert at.session_state[RUN_KEY] == str(new)

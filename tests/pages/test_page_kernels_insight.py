@@ -4,28 +4,23 @@ preferred inputs computed on a button press."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "3_Kernels.py")
-TIMEOUT = 60
+from tests.pages.harness import check, open_page
+
 TAB = "kernels_insight_tab"
 
 
 def _page() -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page("Kernels")
 
 
 def _charts(at: AppTest) -> int:
     return len(at.get("vega_lite_chart"))
 
 
-def test_verdict_and_structure_chart_on_a_fresh_page(runs_root):
+def test_verdict_and_structure_chart_on_a_fresh_page(trained_run):
     at = _page()
     assert any(h.value == "Do the kernels reflect the data?" for h in at.header)
     verdict = next(m.value for m in at.markdown if m.value.startswith("At step "))
@@ -45,16 +40,15 @@ def test_verdict_and_structure_chart_on_a_fresh_page(runs_root):
         ("Frequency", 1, "cycles across its width"),
     ],
 )
-def test_each_measure_tab_draws_its_chart(runs_root, tab, charts, words):
+def test_each_measure_tab_draws_its_chart(trained_run, tab, charts, words):
     at = _page()
     at.session_state[TAB] = tab
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
+    check(at.run())
     assert _charts(at) == 2 + charts  # curves, enlarged kernel, and only the open tab
     assert any(words in c.value for c in at.caption)
 
 
-def test_strokes_sit_under_the_montage_and_follow_the_slider(runs_root):
+def test_strokes_sit_under_the_montage_and_follow_the_slider(trained_run):
     at = _page()
     captions = [i.proto.imgs[0].caption for i in at.image]
     assert captions[1].startswith("Under the same layout: the scope-like line through each")
@@ -63,7 +57,7 @@ def test_strokes_sit_under_the_montage_and_follow_the_slider(runs_root):
     assert at.image[1].value != strokes
 
 
-def test_preferred_inputs_on_a_button_press(runs_root, monkeypatch):
+def test_preferred_inputs_on_a_button_press(trained_run, monkeypatch):
     import core.interpret.snapshot
 
     real = core.interpret.snapshot.preferred_input
@@ -76,8 +70,7 @@ def test_preferred_inputs_on_a_button_press(runs_root, monkeypatch):
     before = len(at.image)
     button = next(b for b in at.button if b.key == "kernels_find_preferred")
     assert button.label.startswith("Find the preferred inputs at step ")
-    button.click().run()
-    assert not at.exception, [e.value for e in at.exception]
+    check(button.click().run())
     assert not any(b.key == "kernels_find_preferred" for b in at.button)
     # per kernel: kernel, stroke, preferred input, top patches; per class: one image
     assert len(at.image) == before + 5 * 4 + 3

@@ -5,28 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 import core.training.scenarios
 from core.training.jobs import job_queue
-from core.training.runs import load_run
+from core.training.runs import RunStore, load_run
+from tests.pages.harness import check, open_page, texts
 from ui.state import COMPARE_KEY, RUN_KEY
-
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "7_Scenarios.py")
-TIMEOUT = 60
-
-
-@pytest.fixture()
-def runs_root(monkeypatch, tmp_path) -> Path:
-    import ui.state
-
-    root = tmp_path / "runs"
-    monkeypatch.setenv("KERNEL_LAB_RUNS", str(root))
-    monkeypatch.setattr(ui.state, "EXAMPLE_RUNS", tmp_path / "no-examples")
-    return root
 
 
 @pytest.fixture()
@@ -47,8 +33,7 @@ def tiny(monkeypatch):
 
 
 def test_every_scenario_is_offered_with_its_explanation(runs_root):
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
-    assert not at.exception
+    at = open_page("Scenarios")
     names = [s.value for s in at.subheader]
     for sc in core.training.scenarios.SCENARIOS:
         assert sc.name in names
@@ -58,9 +43,8 @@ def test_every_scenario_is_offered_with_its_explanation(runs_root):
 
 
 def test_a_scenario_button_queues_its_runs_and_hands_them_to_compare(runs_root, tiny):
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
-    at.button(key="scen_run_loss").click().run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = open_page("Scenarios")
+    check(at.button(key="scen_run_loss").click().run())
     scenario_run = at.session_state["lab_scenario"]
     jobs = scenario_run.jobs
     assert [j.experiment.preset for j in jobs] == ["loss-l1-and-tanh", "loss-cross-entropy"]
@@ -70,11 +54,11 @@ def test_a_scenario_button_queues_its_runs_and_hands_them_to_compare(runs_root, 
     assert any(m.value.startswith("**L1 and tanh**") for m in at.markdown)
     for job in jobs:
         job.join(120)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    deadline = time.time() + 5
-    while not any(s.value.startswith("Done:") for s in at.subheader) and time.time() < deadline:
-        at.run()
+    check(at.run())
+    deadline = time.monotonic() + 30  # the jobs have ended: the next reruns must say so
+    while not any(s.value.startswith("Done:") for s in at.subheader):
+        assert time.monotonic() < deadline, "the page never said the scenario was done"
+        check(at.run())
     assert any(s.value.startswith("Done: L1 + tanh") for s in at.subheader)
     dirs = at.session_state[COMPARE_KEY]
     assert len(dirs) == 2 and [load_run(d).config["preset"] for d in dirs] == [
@@ -86,12 +70,29 @@ def test_a_scenario_button_queues_its_runs_and_hands_them_to_compare(runs_root, 
     assert not at.button(key="scen_run_decay").disabled
 
 
-def test_stopping_a_scenario(runs_root, tiny):
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
-    at.button(key="scen_run_kernels").click().run()
-    jobs = at.session_state["lab_scenario"].jobs
-    at.button(key="scen_stop").click().run()
-    assert not at.exception
-    for job in jobs:
-        job.join(120)
-        assert job.progress().finished
+def test_stopping_a_scenario(runs_root, tiny, tmp_path):
+    """Stopped while another session's training holds the line: neither run starts, and the page
+    says the scenario is over with nothing to compare."""
+    exp = tiny[0].experiments[0].with_changes(epochs=50)
+    other = job_queue().submit(exp, RunStore(tmp_path / "other"), owner="another-session")
+    other.pause()  # holds the line as long as it is paused
+    try:
+        at = open_page("Scenarios")
+        at.button(key="scen_run_kernels").click().run()
+        run = at.session_state["lab_scenario"]
+        assert any(s.value == f"Training: {run.scenario.name}" for s in at.subheader)
+        check(at.button(key="scen_stop").click().run())
+        for job in run.jobs:
+            job.join(120)
+            assert job.progress().message == "Cancelled before it started."
+        check(at.run())
+    finally:
+        other.stop()
+        other.join(60)
+    assert any(s.value == f"Done: {run.scenario.name}" for s in at.subheader)
+    for label in run.scenario.labels:
+        assert f"**{label}**: stopped. Cancelled before it started." in texts(at.markdown)
+    assert "nothing to compare" in texts(at.warning)
+    assert COMPARE_KEY not in at.session_state
+    assert not any(b.key == "scen_stop" for b in at.button)
+    assert not at.button(key="scen_run_kernels").disabled

@@ -3,33 +3,21 @@
 from __future__ import annotations
 
 import re
-import shutil
 import struct
 import zlib
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.data.scope_samples import sample_png
+from tests.pages.harness import REPO, check, open_page
 
-REPO = Path(__file__).resolve().parents[2]
-PAGE = str(REPO / "pages" / "4_Scope.py")
 REAL = REPO.parent / "shared" / "real-captures"
-TIMEOUT = 30
 RUN_KEY = "scope_run"
 
 
 def _page() -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
-    at.run()
-    _ok(at)
-    return at
-
-
-def _ok(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not any("Something went wrong" in e.value for e in at.error)
+    return open_page("Scope")
 
 
 def _upload(at: AppTest, name: str, data: bytes, mime: str = "image/png") -> AppTest:
@@ -51,43 +39,37 @@ def _png_header_only(width: int, height: int) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk
 
 
-def test_no_runs_shows_the_sample_stages(monkeypatch, tmp_path):
-    import ui.state
-
-    monkeypatch.setenv("KERNEL_LAB_RUNS", str(tmp_path / "empty"))
-    monkeypatch.setattr(ui.state, "EXAMPLE_RUNS", tmp_path / "no-examples")
+def test_no_runs_shows_the_sample_stages(runs_root):
     at = _page()
     assert any("No runs yet" in i.value for i in at.info)
     assert len(at.image) >= 4  # the four pipeline stages of the default sample
     assert _said(at) is None
 
 
-def test_only_an_example_run(run_dir, monkeypatch, tmp_path):
-    import ui.state
-
-    examples = tmp_path / "examples"
-    shutil.copytree(run_dir, examples / run_dir.name)
-    monkeypatch.setenv("KERNEL_LAB_RUNS", str(tmp_path / "empty"))
-    monkeypatch.setattr(ui.state, "EXAMPLE_RUNS", examples)
+def test_only_an_example_run(example_run):
     at = _page()
     assert not at.error
+    (option,) = at.selectbox(key=RUN_KEY).options
+    assert "[example]" in option and example_run.name in option
     assert _said(at) is not None
 
 
-def test_shipped_examples_only(monkeypatch, tmp_path):
-    monkeypatch.setenv("KERNEL_LAB_RUNS", str(tmp_path / "empty"))
+def test_shipped_examples_only(shipped_examples):
     at = _page()
     assert not at.error
+    options = at.selectbox(key=RUN_KEY).options
+    assert len(options) == len(shipped_examples) and all("[example]" in o for o in options)
+    assert _said(at) is not None  # the shipped network reads the sample screenshot
 
 
-def test_sample_shows_feature_maps_and_prediction(runs_root):
+def test_sample_shows_feature_maps_and_prediction(trained_run):
     at = _page()
     assert any(m.value.startswith("**Every kernel on the network input**") for m in at.markdown)
     assert _said(at) is not None
     assert at.selectbox(key="scope_sample").value is not None
 
 
-def test_uploaded_png_is_classified(runs_root):
+def test_uploaded_png_is_classified(trained_run):
     at = _page()
     _upload(at, "my-scope.png", sample_png("square"))
     assert any("my-scope.png" in s.value for s in at.subheader)
@@ -96,15 +78,15 @@ def test_uploaded_png_is_classified(runs_root):
     assert maps
     before = [i.value for i in at.image]
     at.button_group(key="scope_mode").set_value("convolution").run()
-    _ok(at)
+    check(at)
     assert [i.value for i in at.image] != before
 
 
-def test_receptive_field_sum_matches_the_map(runs_root):
+def test_receptive_field_sum_matches_the_map(trained_run):
     at = _page()
     at.slider(key="scope_rf_row").set_value(10).run()
     at.slider(key="scope_rf_col").set_value(20).run()
-    _ok(at)
+    check(at)
     text = next(m.value for m in at.markdown if m.value.startswith("Sum of the products"))
     total, bias, value = (float(v) for v in re.findall(r"\*\*([+-][\d.]+)\*\*", text))
     assert abs(total + bias - value) < 2e-4
@@ -121,7 +103,7 @@ def test_receptive_field_sum_matches_the_map(runs_root):
         ("tiny.png", sample_png("sine")[:200]),
     ],
 )
-def test_bad_upload_gets_a_sentence_and_the_page_recovers(runs_root, name, data):
+def test_bad_upload_gets_a_sentence_and_the_page_recovers(trained_run, name, data):
     at = _page()
     _upload(at, name, data)
     assert at.error, f"no error shown for {name}"
@@ -129,12 +111,12 @@ def test_bad_upload_gets_a_sentence_and_the_page_recovers(runs_root, name, data)
     assert name in message and message.endswith(".") and "Traceback" not in message
     assert _said(at) is None
     at.file_uploader(key="scope_upload").set_value(None).run()  # clear it: the sample is back
-    _ok(at)
+    check(at)
     assert not at.error
     assert _said(at) is not None
 
 
-def test_two_traces_offer_a_colour_choice(runs_root):
+def test_two_traces_offer_a_colour_choice(trained_run):
     at = _page()
     _upload(at, "two.png", sample_png("sine-and-square"))
     colour = at.selectbox(key="scope_colour")
@@ -142,18 +124,18 @@ def test_two_traces_offer_a_colour_choice(runs_root):
     assert "yellow" in colour.options[0] and "cyan" in colour.options[1]
     network_input = at.image[3].value
     colour.set_value(1).run()
-    _ok(at)
+    check(at)
     assert at.image[3].value != network_input
 
 
-def test_manual_crop_and_a_bad_crop(runs_root):
+def test_manual_crop_and_a_bad_crop(trained_run):
     at = _page()
     _upload(at, "square.png", sample_png("square"))
     assert at.number_input(key="scope_crop_x0").value == 30  # starts from the detected box
     network_input = at.image[3].value
     at.checkbox(key="scope_manual_crop").check().run()
     at.number_input(key="scope_crop_x1").set_value(330).run()
-    _ok(at)
+    check(at)
     assert at.image[3].value != network_input
     assert "your crop" in at.image[0].captions[0]
     at.number_input(key="scope_crop_x1").set_value(35).run()  # a 5-pixel-wide crop
@@ -163,22 +145,24 @@ def test_manual_crop_and_a_bad_crop(runs_root):
 
 @pytest.mark.real_captures
 @pytest.mark.skipif(not REAL.is_dir(), reason="no real captures here")
-def test_real_captures(runs_root):
+def test_real_captures(trained_run):
     at = _page()
     for path in sorted(REAL.glob("*.png")) + sorted(REAL.glob("*.bmp")):
         _upload(at, path.name, path.read_bytes())
-        _ok(at)
+        check(at)
         assert not at.error, (path.name, [e.value for e in at.error])
+        assert any(path.name in s.value for s in at.subheader), path.name
+        assert _said(at) is not None, path.name  # the network reads the capture
 
 
-def test_fixture_image_battery(runs_root):
+def test_fixture_image_battery(trained_run):
     """Every odd or bad file of the shared battery: a sentence or the stages, never a traceback."""
     from tests.fixtures_images import cases
 
     at = _page()
     for name, data, expect_ok in cases():
         _upload(at, name, data, "application/octet-stream")
-        _ok(at)
+        check(at)
         errors = [e.value for e in at.error]
         if expect_ok:
             assert not errors, (name, errors)

@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.config import to_dict
 from core.data.waveforms import STUDY_SPEC, WaveformSpec
+from tests.pages.harness import check, open_page
 from ui.state import SPEC_KEY
 
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "1_Waveforms.py")
-TIMEOUT = 30
 N_GALLERY = 3  # one row per class; the single view's picture comes after them
 
 
 @pytest.fixture()
-def at(tmp_path, monkeypatch) -> AppTest:
-    monkeypatch.setenv("KERNEL_LAB_RUNS", str(tmp_path / "runs"))
-    app = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
-    assert not app.exception
-    return app
+def at(runs_root) -> AppTest:
+    return open_page("Waveforms")
 
 
 def pictures(app: AppTest) -> list[str]:
@@ -91,12 +85,11 @@ def test_study_button_loads_the_studys_ranges(at):
     assert not at.exception and not at.error
 
 
-def test_values_come_back_after_visiting_another_page(tmp_path, monkeypatch):
-    monkeypatch.setenv("KERNEL_LAB_RUNS", str(tmp_path / "runs"))
-    app = AppTest.from_file(str(Path(PAGE).parents[1] / "app.py"), default_timeout=TIMEOUT).run()
+def test_values_come_back_after_visiting_another_page(runs_root):
+    app = open_page("Home")
     app.switch_page("pages/1_Waveforms.py").run()
     app.slider(key="wf_cycles").set_value((2.0, 3.0)).run()
-    app.switch_page("pages/2_Train.py").run()
-    assert not app.exception
+    check(app.switch_page("pages/2_Train.py").run())
+    assert any(t.value == "Train" for t in app.title)  # the Train page, not an error
     app.switch_page("pages/1_Waveforms.py").run()
     assert app.slider(key="wf_cycles").value == (2.0, 3.0)

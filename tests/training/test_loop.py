@@ -108,22 +108,33 @@ def test_stop_keeps_what_was_recorded():
     assert any(e.kind == "snapshot" and e.step == end.step for e in events)
 
 
+def _wait_for(condition, timeout: float = 30.0) -> None:
+    """Poll `condition()` until it holds; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the training thread never got there"
+        time.sleep(0.01)
+
+
 def test_pause_holds_the_loop_and_resume_continues():
     control = TrainControl()
-    cfg = small_cfg(epochs=20, eval_every=5)
+    cfg = small_cfg(eval_every=5)
     seen: list = []
-    t = threading.Thread(
-        target=lambda: seen.extend(train(TinyNet(), band_split(), cfg, control)), daemon=True
-    )
+
+    def consume() -> None:
+        for ev in train(TinyNet(), band_split(), cfg, control):
+            seen.append(ev)
+
+    t = threading.Thread(target=consume, daemon=True)
     control.pause()
     t.start()
-    time.sleep(0.5)
-    assert [e.kind for e in seen][-1] == "paused"
+    _wait_for(lambda: bool(seen) and seen[-1].kind == "paused")
+    paused = len(seen)
     step_while_paused = seen[-1].step
-    time.sleep(0.3)
-    assert seen[-1].step == step_while_paused and seen[-1].kind == "paused"
+    time.sleep(0.3)  # time for a loop that ignored the pause to take a step
+    assert len(seen) == paused and seen[-1].step == step_while_paused
     control.resume()
-    t.join(timeout=30)
+    t.join(timeout=120)  # a safety net on a loaded machine, not a speed limit
     assert not t.is_alive()
     assert "resumed" in [e.kind for e in seen]
     assert seen[-1].data["status"] == "done" and seen[-1].step == cfg.total_steps()
