@@ -95,14 +95,16 @@ def training_thickness(exp: Experiment) -> int:
 
 
 def predict_file(predictor: Predictor, path: str | Path, *, crop=None, colour=None) -> dict:
-    """Read one image file, turn it into the network's input and classify it."""
-    from core.capture import to_network_input
+    """Read one image file the right way up, turn it into the network's input and classify it."""
+    from core.capture import capture_file, source_name
 
-    x = to_network_input(
+    result, _ = capture_file(
         Path(path),
         crop=crop,
         colour=colour,
         size=predictor.image_size,
         thickness=training_thickness(predictor.experiment),
     )
-    return {"file": str(path)} | predictor.predict(x[None])[0]
+    if not result.found:
+        raise LabError(f"No waveform trace was found in {source_name(Path(path))}.")
+    return {"file": str(path)} | predictor.predict(result.network_input[None])[0]
