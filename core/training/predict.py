@@ -14,6 +14,8 @@ from core.nn.model import build_model
 from core.training.experiment import Experiment, experiment_from_dict
 from core.training.runs import Run, load_run
 
+EXAMPLE_RUN = Path(__file__).resolve().parents[2] / "examples" / "runs" / "example-fast"
+
 
 @dataclass
 class Predictor:
