@@ -21,6 +21,7 @@ from core.capture.pipeline import CaptureResult, extract_trace
 from core.capture.pixels import to_rgb_u8
 
 MARGIN = 1.25  # how much more left-to-right the stored reading must be to beat the tagged one
+CLEAR = 1.5  # a trace this left-to-right in the tagged reading is kept without trying the other
 
 _TURNS = {
     2: "mirrored",
@@ -88,13 +89,15 @@ def _runs(m: np.ndarray, axis: int) -> float:
 
 def choose_reading(readings: list[Reading], **opts) -> tuple[int, CaptureResult]:
     """(index of the reading to use, its extract_trace result): the first reading whose trace is
-    found, unless another finds one that runs left to right by MARGIN more. opts go to
-    extract_trace; a manual crop refers to the first reading, so only that one is tried."""
+    found, unless another finds one that runs left to right by MARGIN more. A first reading whose
+    trace clearly runs left to right (CLEAR) is kept without looking further, so an honest tag
+    costs one extraction. opts go to extract_trace; a manual crop refers to the first reading, so
+    only that one is tried."""
     first = extract_trace(readings[0].rgb, **opts)
-    if len(readings) == 1 or opts.get("crop") is not None:
+    best_score = left_to_right(first.mask) if first.found else -1.0
+    if len(readings) == 1 or opts.get("crop") is not None or best_score >= CLEAR:
         return 0, first
     best, best_result = 0, first
-    best_score = left_to_right(first.mask) if first.found else -1.0
     for i, reading in enumerate(readings[1:], start=1):
         result = extract_trace(reading.rgb, **opts)
         if not result.found:
