@@ -9,8 +9,9 @@ megapixels; its bomb error, should it fire, becomes an ImageReadError), and the 
 write (bad chunk CRCs, a cut-off IEND) are repaired in memory instead of decoded leniently.
 
 `max_side` bounds the work on huge uploads: a JPEG is decoded at a reduced scale straight away
-(libjpeg's DCT scaling, so a 4000x3000 photo never exists at full size), other formats are reduced
-right after decoding, before any conversion to floats. The EXIF orientation tag is kept apart
+(libjpeg's DCT scaling, so a 4000x3000 photo never exists at full size; its longer side ends
+between DRAFT_SLACK x max_side and max_side), other formats are reduced by area averaging right
+after decoding, before any conversion to floats. The EXIF orientation tag is kept apart
 (`Decoded.orientation`) so callers can try the image both as tagged and as stored.
 """
 
@@ -33,6 +34,9 @@ MAX_BYTES = 30_000_000  # bytes in a file
 MAX_PIXELS = 50_000_000  # width x height
 MIN_SIDE = 16  # pixels on the shorter side
 CAPTURE_MAX_SIDE = 2048  # pixels: captures are reduced to this longer side for trace finding
+# A JPEG may come out of libjpeg's scaled decoding down to this fraction of max_side (a 4000 px
+# photo halved to 2000 px) rather than be decoded at full size and resized.
+DRAFT_SLACK = 0.75
 
 _PIL_FORMATS = {"png": "PNG", "jpeg": "JPEG", "bmp": "BMP", "gif": "GIF", "webp": "WEBP"}
 _PIL_FORMATS["tiff"] = "TIFF"
@@ -160,8 +164,9 @@ def decode(
         im.seek(0)  # the first frame of an animation
         orientation = _orientation(im)
         target = _target_size(stored, max_side)
-        if target is not None and fmt == "jpeg":
-            im.draft("RGB" if im.mode == "RGB" else None, target)  # decoded at 1/2, 1/4 or 1/8
+        if target is not None and fmt == "jpeg":  # decoded at 1/2, 1/4 or 1/8 straight away
+            draft = tuple(int(DRAFT_SLACK * v) for v in target)
+            im.draft("RGB" if im.mode == "RGB" else None, draft)
         im.load()
     except ImageReadError:
         raise
