@@ -119,22 +119,29 @@ def classify_folder(
     table = read_labels(labels) if labels is not None else {}
     answers = []
     for i, path in enumerate(files):
-        wanted, kind = table.get(path.name, ((), "unknown"))
-        answer = Answer(file=path.name, kind=kind, labels=wanted)
-        try:
-            r = predict_file(predictor, path)
-        except LabError as e:
-            answer.refused = str(e)
-        except Exception as e:  # an unexpected failure on one file must not stop the others
-            answer.refused = f"{path.name} could not be read ({type(e).__name__})."
-        else:
-            answer.label, answer.probabilities = r["label"], r["probabilities"]
-            answer.unsure = bool(r.get("unsure", False))
-        answer.outcome = outcome(answer, predictor.classes)
-        answers.append(answer)
+        labels_, kind = table.get(path.name, ((), "unknown"))
+        answers.append(answer_image(predictor, path, path.name, labels=labels_, kind=kind))
         if on_file is not None:
-            on_file(i, len(files), answer)
+            on_file(i, len(files), answers[-1])
     return answers
+
+
+def answer_image(
+    predictor: Predictor, src, name: str, *, labels: tuple[str, ...] = (), kind: str = "unknown"
+) -> Answer:
+    """The Answer for one image (a path, bytes or a file object); never raises for a bad file."""
+    answer = Answer(file=name, kind=kind, labels=labels)
+    try:
+        r = predict_file(predictor, src, name=name)
+    except LabError as e:
+        answer.refused = str(e)
+    except Exception as e:  # an unexpected failure on one file must not stop the others
+        answer.refused = f"{name} could not be read ({type(e).__name__})."
+    else:
+        answer.label, answer.probabilities = r["label"], r["probabilities"]
+        answer.unsure = bool(r.get("unsure", False))
+    answer.outcome = outcome(answer, predictor.classes)
+    return answer
 
 
 def tally(answers: list[Answer], classes: list[str]) -> list[dict]:

@@ -96,17 +96,22 @@ def training_thickness(exp: Experiment) -> int:
     return max(1, int(round((lo + hi) / 2)))
 
 
-def predict_file(predictor: Predictor, path: str | Path, *, crop=None, colour=None) -> dict:
-    """Read one image file the right way up, turn it into the network's input and classify it."""
+def predict_file(
+    predictor: Predictor, path, *, crop=None, colour=None, name: str | None = None
+) -> dict:
+    """Read one image (a path, or bytes / a file object with `name`) the right way up, turn it
+    into the network's input and classify it."""
     from core.capture import capture_file, source_name
 
+    src = Path(path) if isinstance(path, str | Path) else path
     result, _ = capture_file(
-        Path(path),
+        src,
+        name=name,
         crop=crop,
         colour=colour,
         size=predictor.image_size,
         thickness=training_thickness(predictor.experiment),
     )
     if not result.found:
-        raise LabError(f"No waveform trace was found in {source_name(Path(path))}.")
-    return {"file": str(path)} | predictor.predict(result.network_input[None])[0]
+        raise LabError(f"No waveform trace was found in {source_name(src, name)}.")
+    return {"file": name or str(path)} | predictor.predict(result.network_input[None])[0]

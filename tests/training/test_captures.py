@@ -104,7 +104,7 @@ def test_tally_counts_per_kind_and_group():
 
 
 def test_a_missing_unsure_counts_as_sure_and_a_crash_is_a_refusal(folder, example, monkeypatch):
-    def fake(predictor, path):
+    def fake(predictor, path, name=None):
         if path.name == "sine.jpg":
             raise IndexError("index 575 is out of bounds")
         p = {"square": 0.2, "gaussian": 0.1, "sine": 0.7}
