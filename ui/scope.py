@@ -13,9 +13,9 @@ import streamlit as st
 from PIL import Image, ImageDraw
 
 from core.capture import CaptureResult, extract_trace
-from core.capture.imagefile import read_image_u8
 from core.training.predict import Predictor, load_predictor, training_thickness
 from core.training.runs import Run
+from ui.scope_input import upright_rgb
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES_DIR = REPO / "examples" / "scope"
@@ -32,7 +32,7 @@ def sample_files() -> list[Path]:
 # several MB and cache_data would copy it on every rerun. Nothing downstream mutates them.
 @st.cache_resource(max_entries=6, show_spinner=False)
 def _read(image_id: str, name: str, _data: bytes) -> np.ndarray:
-    return read_image_u8(_data, name=name)
+    return upright_rgb(_data, name)
 
 
 def read_upload(file_id: str, name: str, data: bytes) -> tuple[str, np.ndarray]:
@@ -68,6 +68,13 @@ def _predictor(path: str, mtime_ns: int) -> Predictor:
 def predictor_for(run: Run) -> Predictor:
     """The run's trained network, loaded once per model file version; RunError if unusable."""
     return _predictor(str(run.path), (run.path / "model.pt").stat().st_mtime_ns)
+
+
+def run_key(run: Run | None) -> str:
+    """A key that changes when the run's network file does (for caching answers)."""
+    if run is None or not run.has_model():
+        return ""
+    return f"{run.path}:{(run.path / 'model.pt').stat().st_mtime_ns}"
 
 
 def network_geometry(predictor: Predictor | None) -> tuple[int, int]:
