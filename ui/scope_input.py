@@ -190,7 +190,13 @@ def answers_table(answers: list[dict], classes: list[str]) -> pd.DataFrame:
 
 def batch_section(predictor: Predictor | None, run_key: str, key: str) -> None:
     """An uploader for several captures and a table of the network's answers."""
-    with st.expander("Several captures at once: a table of answers"):
+    if not st.toggle(
+        "Classify several captures at once",
+        key=f"{key}_on",
+        help="A table with a row per file: its class, how sure, or why it was refused.",
+    ):
+        return
+    with st.container(border=True):
         files = st.file_uploader(
             f"Upload several captures (up to {MAX_BATCH})",
             accept_multiple_files=True,
@@ -216,10 +222,11 @@ def batch_section(predictor: Predictor | None, run_key: str, key: str) -> None:
             c: st.column_config.ProgressColumn(c, min_value=0.0, max_value=1.0, format="percent")
             for c in classes
         }
+        config["refused"] = st.column_config.TextColumn("refused", width="large")
         st.dataframe(answers_table(answers, classes), hide_index=True, column_config=config)
         refused = sum(1 for a in answers if a["refused"])
         unsure = sum(1 for a in answers if a["unsure"] and not a["refused"])
         st.caption(
-            f"{len(answers)} read: {len(answers) - refused - unsure} answered, "
+            f"{len(answers)} files: {len(answers) - refused - unsure} answered, "
             f"{unsure} unsure, {refused} refused."
         )

@@ -1,0 +1,28 @@
+"""Browser: a phone photo on the Scope page, its trace chosen by a click and its plot area by a
+drag; several captures classified at once into a table."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from core.data.waveforms import CLASSES
+from tests.e2e import steps, steps_capture
+
+pytestmark = pytest.mark.e2e
+
+
+def test_photo_click_on_the_trace_then_drag_a_crop(page, base_url, shot):
+    seen = steps_capture.scope_photo_click(page, base_url, shot)
+    r, g, b = (int(c, 16) for c in re.search(r"#(..)(..)(..)", seen.click_caption).groups())
+    assert b > 2 * r and g > 2 * r  # the click chose the cyan sine, not the yellow square
+    assert seen.clicked_class in CLASSES and 0 <= seen.clicked_percent <= 100
+    assert "your crop" in seen.crop_caption
+    assert seen.dragged_class in CLASSES
+
+
+def test_several_captures_at_once_give_a_table(page, base_url, shot):
+    files = [(steps.SCOPE_PNG_NAME, steps.scope_png()), ("notes.png", b"not a picture at all\n")]
+    summary = steps_capture.scope_batch(page, base_url, files, shot)
+    assert summary == "2 files: 1 answered, 0 unsure, 1 refused."
