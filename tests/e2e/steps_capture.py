@@ -144,3 +144,32 @@ def scope_batch(page: Page, base_url: str, files: list[tuple[str, bytes]], shot:
     scroll_to_top_of_view(page.get_by_text("Classify several captures at once", exact=True))
     shot("scope-batch")
     return summary.inner_text()
+
+
+def y4m_video(rgb: np.ndarray, frames: int = 2) -> bytes:
+    """A Y4M video (what Chromium's fake camera plays) showing uint8 RGB (H, W, 3), even sides."""
+    im = Image.fromarray(rgb).convert("YCbCr")
+    w, h = im.size
+    y, cb, cr = im.split()
+    half = (w // 2, h // 2)
+    planes = y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes()
+    head = f"YUV4MPEG2 W{w} H{h} F30:1 Ip A1:1 C420jpeg\n".encode()
+    return head + b"".join(b"FRAME\n" + planes for _ in range(frames))
+
+
+def scope_camera(page: Page, base_url: str, shot: Shot = _no_shot) -> str:
+    """Switch the camera on, take a photo; returns the heading the page gives the photo."""
+    open_page(page, base_url, "Scope", "Scope: what the network sees")
+    choose(page, "Network (run)", "[example]")
+    toggle = page.get_by_text("Photograph the screen with this device's camera", exact=True)
+    rerun(page, toggle.click)
+    take = page.get_by_role("button", name="Take Photo")
+    expect(take).to_be_enabled(timeout=TIMEOUT_MS)
+    take.click()
+    heading = page.get_by_role("heading", name="From screenshot to network input: camera photo")
+    expect(heading).to_be_visible(timeout=TIMEOUT_MS)
+    wait_idle(page)
+    no_exception(page)
+    scroll_to_top_of_view(page.get_by_text("Point the camera at the scope's screen"))
+    shot("scope-camera")
+    return heading.inner_text()
