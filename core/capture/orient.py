@@ -12,6 +12,7 @@ sideways swaps the two.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -87,19 +88,22 @@ def _runs(m: np.ndarray, axis: int) -> float:
     return float(counts[occupied].mean()) if occupied.any() else 0.0
 
 
-def choose_reading(readings: list[Reading], **opts) -> tuple[int, CaptureResult]:
+def choose_reading(
+    readings: list[Reading], *, extract: Callable[..., CaptureResult] = extract_trace, **opts
+) -> tuple[int, CaptureResult]:
     """(index of the reading to use, its extract_trace result): the first reading whose trace is
     found, unless another finds one that runs left to right by MARGIN more. A first reading whose
     trace clearly runs left to right (CLEAR) is kept without looking further, so an honest tag
-    costs one extraction. opts go to extract_trace; a manual crop refers to the first reading, so
-    only that one is tried."""
-    first = extract_trace(readings[0].rgb, **opts)
+    costs one extraction. extract(rgb, **opts) finds the trace (extract_trace, or any search
+    built on it that returns a CaptureResult); a manual crop refers to the first reading, so only
+    that one is tried."""
+    first = extract(readings[0].rgb, **opts)
     best_score = left_to_right(first.mask) if first.found else -1.0
     if len(readings) == 1 or opts.get("crop") is not None or best_score >= CLEAR:
         return 0, first
     best, best_result = 0, first
     for i, reading in enumerate(readings[1:], start=1):
-        result = extract_trace(reading.rgb, **opts)
+        result = extract(reading.rgb, **opts)
         if not result.found:
             continue
         score = left_to_right(result.mask)
@@ -108,12 +112,18 @@ def choose_reading(readings: list[Reading], **opts) -> tuple[int, CaptureResult]
     return best, best_result
 
 
-def capture_file(src: Source, *, name: str | None = None, **opts) -> tuple[CaptureResult, Reading]:
+def capture_file(
+    src: Source,
+    *,
+    name: str | None = None,
+    extract: Callable[..., CaptureResult] = extract_trace,
+    **opts,
+) -> tuple[CaptureResult, Reading]:
     """Read an image file (path, bytes or file) the right way up and find its trace.
 
-    opts go to extract_trace (crop, colour, size, thickness). ImageReadError if unreadable; the
+    opts go to extract (crop, colour, size, thickness). ImageReadError if unreadable; the
     result's `found` says whether a trace was found.
     """
     readings = read_orientations(src, name=name)
-    i, result = choose_reading(readings, **opts)
+    i, result = choose_reading(readings, extract=extract, **opts)
     return result, readings[i]

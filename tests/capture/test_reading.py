@@ -12,6 +12,7 @@ from PIL import Image
 from core.capture import (
     capture_file,
     choose_reading,
+    extract_trace,
     read_image_u8,
     read_orientations,
 )
@@ -148,3 +149,15 @@ def test_a_huge_png_is_reduced_and_a_thin_line_survives(mode):
     out = reading.rgb
     assert out.shape == (200, 2000, 3)
     assert out[100].min() < 200 and out[5].min() == 255  # averaged, not dropped by sampling
+
+
+def test_the_trace_finder_is_a_parameter(screen):
+    calls = []
+
+    def finder(rgb, **opts):
+        calls.append((rgb.shape, opts))
+        return extract_trace(rgb, **opts)
+
+    sideways = np.ascontiguousarray(np.rot90(screen))
+    result, reading = capture_file(jpeg_bytes(sideways, orientation=6), extract=finder, size=64)
+    assert calls[0] == (screen.shape, {"size": 64}) and result.network_input.shape == (64, 64)
