@@ -111,7 +111,6 @@ def pointer_picker(
                 "Let the page choose the trace again",
                 key=f"{key}_forget",
                 on_click=_forget,
-                args=(manual_key,),
             )
 
 
@@ -166,9 +165,8 @@ def _handle_pointer(value, image_id: str, rgb: np.ndarray, crop_keys, manual_key
             st.session_state[k] = int(v)
 
 
-def _forget(manual_key: str) -> None:
+def _forget() -> None:
     st.session_state.pop(CLICKED, None)
-    st.session_state[manual_key] = False
 
 
 # ------------------------------------------------------------------------- several files

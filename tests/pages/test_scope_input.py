@@ -43,3 +43,43 @@ def test_answers_table_has_a_row_per_file_and_a_column_per_class():
     assert list(df.columns) == ["file", "class", "unsure", "square", "gaussian", "sine", "refused"]
     assert df.loc[0, "sine"] == 0.8 and df.loc[1, "class"] == "—"
     assert df.loc[1, "refused"].startswith("b.txt is not an image")
+
+
+def _scope_page():
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    page = Path(__file__).resolve().parents[2] / "pages" / "4_Scope.py"
+    at = AppTest.from_file(str(page), default_timeout=60)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_batch_upload_gives_a_row_per_file_and_says_what_was_refused(runs_root):
+    from core.data.scope_samples import sample_png
+
+    at = _scope_page()
+    at.toggle(key="scope_batch_on").set_value(True).run()
+    assert not at.exception
+    files = [
+        ("sine.png", sample_png("sine-and-square"), "image/png"),
+        ("notes.png", b"just some text\n", "image/png"),
+    ]
+    at.file_uploader(key="scope_batch").set_value(files).run()
+    assert not at.exception, [e.value for e in at.exception]
+    summary = [c.value for c in at.caption if "files:" in c.value]
+    assert summary == ["2 files: 1 answered, 0 unsure, 1 refused."]
+    assert len(at.dataframe) == 1 and len(at.dataframe[0].value) == 2
+
+
+def test_camera_switch_and_a_click_state_leave_the_page_working(runs_root):
+    at = _scope_page()
+    at.toggle(key="scope_camera_on").set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
+    # A click on another image than the one shown is ignored.
+    at.session_state["scope_clicked"] = {"for": "nothing", "colour": (1, 2, 3), "point": (5, 5)}
+    at.toggle(key="scope_camera_on").set_value(False).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not any(c.value.startswith("Trace chosen by your click") for c in at.caption)
