@@ -43,8 +43,7 @@ def photo_capture() -> tuple[bytes, tuple[int, int], tuple[int, int, int, int]]:
     p = photo.astype(int)
     cyan = (p[..., 2] > 140) & (p[..., 1] > 140) & (p[..., 0] < 110)
     ys, xs = np.nonzero(cyan)
-    order = np.argsort(xs)
-    i = order[len(order) // 2]  # a pixel half-way along the sine
+    i = int(np.argmin(np.abs(xs - (xs.min() + xs.max()) / 2)))  # half-way along the sine
     rows, cols = np.nonzero(cyan | (p[..., 0] > 140) & (p[..., 1] > 140) & (p[..., 2] < 110))
     box = (int(cols.min()) - 20, int(rows.min()) - 20, int(cols.max()) + 20, int(rows.max()) + 20)
     return photo_jpeg(photo), (int(xs[i]), int(ys[i])), box
@@ -95,6 +94,8 @@ def scope_photo_click(page: Page, base_url: str, shot: Shot = _no_shot) -> Photo
     caption = page.get_by_text(re.compile(r"^Trace chosen by your click"))
     expect(caption).to_be_visible(timeout=TIMEOUT_MS)
     no_exception(page)
+    scroll_to_top_of_view(page.get_by_text("Help it read the picture."))
+    shot("scope-photo-picker")
     clicked_class, clicked_percent = _answer(page)
     scroll_to_top_of_view(heading)
     shot("scope-photo-clicked")
