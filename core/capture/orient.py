@@ -121,9 +121,16 @@ def capture_file(
 ) -> tuple[CaptureResult, Reading]:
     """Read an image file (path, bytes or file) the right way up and find its trace.
 
-    opts go to extract (crop, colour, size, thickness). ImageReadError if unreadable; the
-    result's `found` says whether a trace was found.
+    opts go to extract (crop, colour, size, thickness); a crop is in the file's pixels (upright
+    as its EXIF tag says) and is scaled to the reading's where a huge file was reduced.
+    ImageReadError if unreadable; the result's `found` says whether a trace was found.
     """
     readings = read_orientations(src, name=name)
+    crop, scale = opts.get("crop"), readings[0].scale
+    if crop is not None and scale != 1:
+        try:
+            opts["crop"] = tuple(float(v) * scale for v in crop)
+        except (TypeError, ValueError):
+            pass  # extract_trace says what is wrong with it
     i, result = choose_reading(readings, extract=extract, **opts)
     return result, readings[i]

@@ -161,3 +161,10 @@ def test_the_trace_finder_is_a_parameter(screen):
     sideways = np.ascontiguousarray(np.rot90(screen))
     result, reading = capture_file(jpeg_bytes(sideways, orientation=6), extract=finder, size=64)
     assert calls[0] == (screen.shape, {"size": 64}) and result.network_input.shape == (64, 64)
+
+
+def test_a_crop_in_file_pixels_is_scaled_to_a_reduced_reading():
+    big = demo_screenshot(4000, 2400, (("square", "yellow"),))[0]
+    result, reading = capture_file(png_bytes(Image.fromarray(big)), crop=(400, 200, 3600, 2200))
+    assert reading.scale == pytest.approx(2048 / 4000)
+    assert result.crop_box == (205, 102, 1843, 1126)  # the same region, in reading pixels
