@@ -1,4 +1,4 @@
-"""Command line: `python -m core train | predict | runs | bench`."""
+"""Command line: `python -m core train | predict | captures | runs | bench`."""
 
 from __future__ import annotations
 
@@ -136,6 +136,37 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_captures(args: argparse.Namespace) -> int:
+    from core.training.captures import classify_folder, format_tally, tally
+    from core.training.predict import EXAMPLE_RUN, load_predictor
+
+    predictor = load_predictor(args.run or EXAMPLE_RUN)
+    tty = sys.stderr.isatty() and not args.json
+
+    def progress(i: int, n: int, answer) -> None:
+        if tty:
+            sys.stderr.write(f"\r{i + 1}/{n} {answer.file[:60]:60s}")
+            sys.stderr.flush()
+
+    answers = classify_folder(predictor, args.folder, args.labels, on_file=progress)
+    if tty:
+        sys.stderr.write("\n")
+    rows = tally(answers, predictor.classes)
+    if args.json:
+        print(json.dumps({"tally": rows, "files": [a.to_dict() for a in answers]}))
+        return 0
+    if not answers:
+        print(f"No images in {args.folder}.")
+        return 0
+    for a in answers:
+        said = a.refused or f"{a.label}{' (unsure)' if a.unsure else ''}"
+        wanted = f" [{'|'.join(a.labels)}: {a.outcome}]" if a.labels else ""
+        print(f"{a.file}: {said}{wanted}")
+    print()
+    print(format_tally(rows))
+    return 0
+
+
 def cmd_runs(args: argparse.Namespace) -> int:
     from core.training.runs import RunStore
 
@@ -180,6 +211,15 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--colour", "--color", default=None, help="trace colour: R,G,B or a name")
     pr.add_argument("--json", action="store_true", help="print one JSON list")
     pr.set_defaults(func=cmd_predict)
+
+    c = sub.add_parser("captures", help="classify every image in a folder and tally per kind")
+    c.add_argument("folder", help="a folder of images (any format, whatever the file names say)")
+    c.add_argument("--run", default=None, help="a run folder (default: the shipped example run)")
+    c.add_argument(
+        "--labels", default=None, help="labels.csv: file,label,kind (default: the folder's own)"
+    )
+    c.add_argument("--json", action="store_true", help="print the tally and every answer as JSON")
+    c.set_defaults(func=cmd_captures)
 
     r = sub.add_parser("runs", help="list the saved runs")
     r.add_argument("--runs-dir", default=None)

@@ -9,11 +9,13 @@ from core.errors import LabError
 from ui import feature_maps as uf
 from ui import kernels as uk
 from ui import scope as us
+from ui import scope_input as si
 from ui.state import run_picker, show_error, sticky
 
 UPLOAD, SAMPLE, RUN = "scope_upload", "scope_sample", "scope_run"
 MANUAL, CROP, COLOUR = "scope_manual_crop", "scope_crop", "scope_colour"
 CROP_KEYS = tuple(f"{CROP}_{s}" for s in ("x0", "y0", "x1", "y1"))
+CAMERA, POINTER, BATCH = "scope_camera", "scope_pointer", "scope_batch"
 st.set_page_config(page_title="Scope · CNN Kernel Lab", page_icon="📟", layout="wide")
 
 STAGE_CAPTIONS = (
@@ -41,7 +43,11 @@ def pick_image(right) -> tuple[str, str, object] | None:
             disabled=upload is not None,
             help="Remove the uploaded file (its ✕) to look at the samples again.",
         )
+    camera = si.camera_source(CAMERA)
     try:
+        if camera is not None:
+            image_id, rgb = us.read_upload(*camera)
+            return image_id, camera[1], rgb
         if upload is not None:
             image_id, rgb = us.read_upload(upload.file_id, upload.name, upload.getvalue())
             return image_id, upload.name, rgb
@@ -138,6 +144,7 @@ def main() -> None:
             predictor = us.predictor_for(run)
         except (LabError, OSError) as e:
             show_error(e)
+    si.batch_section(predictor, us.run_key(run), BATCH)
     if picked is None:
         return
     image_id, name, rgb = picked
@@ -145,7 +152,7 @@ def main() -> None:
     try:
         auto = us.extract(image_id, rgb, size=size, thickness=thickness)
         crop = crop_override(image_id, rgb, auto.crop_box)
-        colour = pick_colour(image_id, auto)
+        colour = si.clicked_colour(image_id) or pick_colour(image_id, auto)
         result = auto
         if crop is not None or colour is not None:
             result = us.extract(image_id, rgb, crop=crop, colour=colour, size=size,
@@ -153,10 +160,16 @@ def main() -> None:
     except LabError as e:
         st.error(str(e))
         return
+    si.pointer_picker(
+        image_id, rgb, result.crop_box, key=POINTER, crop_keys=CROP_KEYS, manual_key=MANUAL
+    )
     st.subheader(f"From screenshot to network input: {name}")
     show_stages(result)
     if not result.found:
-        st.warning("No waveform trace was found; try the crop or another trace colour.")
+        st.warning(
+            "No waveform trace was found: click on the trace in the picture above, "
+            "or drag a box around the plot area."
+        )
     if run is None:
         return
     st.subheader("The network's answer")

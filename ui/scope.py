@@ -14,12 +14,12 @@ import streamlit as st
 
 from core import render
 from core.capture import CaptureResult, extract_trace
-from core.capture.imagefile import read_image_u8
 from core.errors import LabError
 from core.interpret.snapshot import HEAT_EXPLANATION, HEAT_LABELS, HEAT_METHODS
 from core.training.predict import Predictor, load_predictor, training_thickness
 from core.training.runs import Run
 from ui.insight import class_heat, model_slot
+from ui.scope_input import upright_rgb
 from ui.state import show_error
 
 REPO = Path(__file__).resolve().parents[1]
@@ -37,7 +37,7 @@ def sample_files() -> list[Path]:
 # several MB and cache_data would copy it on every rerun. Nothing downstream mutates them.
 @st.cache_resource(max_entries=6, show_spinner=False)
 def _read(image_id: str, name: str, _data: bytes) -> np.ndarray:
-    return read_image_u8(_data, name=name)
+    return upright_rgb(_data, name)
 
 
 def read_upload(file_id: str, name: str, data: bytes) -> tuple[str, np.ndarray]:
@@ -73,6 +73,13 @@ def _predictor(path: str, mtime_ns: int) -> Predictor:
 def predictor_for(run: Run) -> Predictor:
     """The run's trained network, loaded once per model file version; RunError if unusable."""
     return _predictor(str(run.path), (run.path / "model.pt").stat().st_mtime_ns)
+
+
+def run_key(run: Run | None) -> str:
+    """A key that changes when the run's network file does (for caching answers)."""
+    if run is None or not run.has_model():
+        return ""
+    return f"{run.path}:{(run.path / 'model.pt').stat().st_mtime_ns}"
 
 
 def network_geometry(predictor: Predictor | None) -> tuple[int, int]:

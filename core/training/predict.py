@@ -14,6 +14,8 @@ from core.nn.model import build_model
 from core.training.experiment import Experiment, experiment_from_dict
 from core.training.runs import Run, load_run
 
+EXAMPLE_RUN = Path(__file__).resolve().parents[2] / "examples" / "runs" / "example-fast"
+
 
 @dataclass
 class Predictor:
@@ -94,15 +96,22 @@ def training_thickness(exp: Experiment) -> int:
     return max(1, int(round((lo + hi) / 2)))
 
 
-def predict_file(predictor: Predictor, path: str | Path, *, crop=None, colour=None) -> dict:
-    """Read one image file, turn it into the network's input and classify it."""
-    from core.capture import to_network_input
+def predict_file(
+    predictor: Predictor, path, *, crop=None, colour=None, name: str | None = None
+) -> dict:
+    """Read one image (a path, or bytes / a file object with `name`) the right way up, turn it
+    into the network's input and classify it."""
+    from core.capture import capture_file, source_name
 
-    x = to_network_input(
-        Path(path),
+    src = Path(path) if isinstance(path, str | Path) else path
+    result, _ = capture_file(
+        src,
+        name=name,
         crop=crop,
         colour=colour,
         size=predictor.image_size,
         thickness=training_thickness(predictor.experiment),
     )
-    return {"file": str(path)} | predictor.predict(x[None])[0]
+    if not result.found:
+        raise LabError(f"No waveform trace was found in {source_name(src, name)}.")
+    return {"file": name or str(path)} | predictor.predict(result.network_input[None])[0]

@@ -1,0 +1,60 @@
+"""Browser: a phone photo on the Scope page, its trace chosen by a click and its plot area by a
+drag; several captures classified at once into a table."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from core.data.waveforms import CLASSES
+from tests.e2e import steps, steps_capture
+from tests.e2e.harness import save_screenshot
+
+pytestmark = pytest.mark.e2e
+
+
+def test_photo_click_on_the_trace_then_drag_a_crop(page, base_url, shot):
+    seen = steps_capture.scope_photo_click(page, base_url, shot)
+    r, g, b = (int(c, 16) for c in re.search(r"#(..)(..)(..)", seen.click_caption).groups())
+    assert b > 2 * r and g > 2 * r  # the click chose the cyan sine, not the yellow square
+    assert seen.clicked_class in CLASSES and 0 <= seen.clicked_percent <= 100
+    assert "your crop" in seen.crop_caption
+    assert seen.dragged_class in CLASSES
+
+
+def test_several_captures_at_once_give_a_table(page, base_url, shot):
+    files = [(steps.SCOPE_PNG_NAME, steps.scope_png()), ("notes.png", b"not a picture at all\n")]
+    summary = steps_capture.scope_batch(page, base_url, files, shot)
+    assert summary == "2 files: 1 answered, 0 unsure, 1 refused."
+
+
+@pytest.fixture
+def camera_page(tmp_path, browser, app_server):
+    """A page in a second Chromium whose fake camera films a scope screen."""
+    from core.data.scope_samples import demo_screenshot
+    from tests.e2e.harness import CHROMIUM, CHROMIUM_ARGS, VIEWPORT
+
+    video = tmp_path / "scope.y4m"
+    screen = demo_screenshot(640, 480, (("square", "yellow"),))[0]
+    video.write_bytes(steps_capture.y4m_video(screen))
+    args = [
+        *CHROMIUM_ARGS,
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}",
+    ]
+    filming = browser.browser_type.launch(executable_path=CHROMIUM, headless=True, args=args)
+    try:
+        context = filming.new_context(viewport=VIEWPORT, permissions=["camera"])
+        context.set_default_timeout(30_000)
+        yield context.new_page()
+    finally:
+        filming.close()
+
+
+def test_a_photo_from_the_camera_is_read(camera_page, base_url):
+    heading = steps_capture.scope_camera(
+        camera_page, base_url, lambda name: save_screenshot(camera_page, name)
+    )
+    assert heading.endswith("camera photo")

@@ -1,0 +1,85 @@
+"""The Scope page's pointer and batch helpers (ui/scope_input.py) without a browser: what a click
+or a drag in display pixels means in image pixels, and the table of batch answers."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from core.data.scope_samples import demo_screenshot
+from ui.scope_input import answers_table, pointer_action
+
+
+def test_a_click_in_display_pixels_maps_to_the_image_and_its_trace_colour():
+    rgb = demo_screenshot(1600, 960, (("sine", "cyan"),))[0]
+    ys, xs = np.nonzero(np.abs(rgb.astype(int) - (0, 255, 255)).sum(2) < 30)
+    x, y = xs[len(xs) // 2], ys[len(ys) // 2]
+    shown = {"width": 800, "height": 480}  # the picture shown at half size
+    value = shown | {"x1": x / 2, "y1": y / 2, "x2": x / 2 + 1, "y2": y / 2}
+    kind, colour, point = pointer_action(value, rgb)
+    assert kind == "colour" and colour == (0, 255, 255)
+    assert abs(point[0] - x) <= 2 and abs(point[1] - y) <= 2
+
+
+def test_a_drag_is_a_crop_in_image_pixels_and_a_tiny_one_a_note():
+    rgb = np.zeros((960, 1600, 3), np.uint8)
+    shown = {"width": 800, "height": 480}
+    assert pointer_action(shown | {"x1": 700, "y1": 400, "x2": 100, "y2": 50}, rgb) == (
+        "crop",
+        (200, 100, 1401, 801),
+    )
+    kind, note = pointer_action(shown | {"x1": 10, "y1": 10, "x2": 10, "y2": 30}, rgb)
+    assert kind == "note" and "too small" in note
+    assert pointer_action(None, rgb) is None and pointer_action({"x": 3}, rgb) is None
+
+
+def test_answers_table_has_a_row_per_file_and_a_column_per_class():
+    answers = [
+        {"file": "a.png", "label": "sine", "unsure": False, "refused": None,
+         "probabilities": {"square": 0.1, "gaussian": 0.1, "sine": 0.8}},
+        {"file": "b.txt", "label": None, "unsure": False, "probabilities": {},
+         "refused": "b.txt is not an image (it looks like text)."},
+    ]  # fmt: skip
+    df = answers_table(answers, ["square", "gaussian", "sine"])
+    assert list(df.columns) == ["file", "class", "unsure", "square", "gaussian", "sine", "refused"]
+    assert df.loc[0, "sine"] == 0.8 and df.loc[1, "class"] == "—"
+    assert df.loc[1, "refused"].startswith("b.txt is not an image")
+
+
+def _scope_page():
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    page = Path(__file__).resolve().parents[2] / "pages" / "4_Scope.py"
+    at = AppTest.from_file(str(page), default_timeout=60)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_batch_upload_gives_a_row_per_file_and_says_what_was_refused(runs_root):
+    from core.data.scope_samples import sample_png
+
+    at = _scope_page()
+    at.toggle(key="scope_batch_on").set_value(True).run()
+    assert not at.exception
+    files = [
+        ("sine.png", sample_png("sine-and-square"), "image/png"),
+        ("notes.png", b"just some text\n", "image/png"),
+    ]
+    at.file_uploader(key="scope_batch").set_value(files).run()
+    assert not at.exception, [e.value for e in at.exception]
+    summary = [c.value for c in at.caption if "files:" in c.value]
+    assert summary == ["2 files: 1 answered, 0 unsure, 1 refused."]
+    assert len(at.dataframe) == 1 and len(at.dataframe[0].value) == 2
+
+
+def test_camera_switch_and_a_click_state_leave_the_page_working(runs_root):
+    at = _scope_page()
+    at.toggle(key="scope_camera_on").set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
+    # A click on another image than the one shown is ignored.
+    at.session_state["scope_clicked"] = {"for": "nothing", "colour": (1, 2, 3), "point": (5, 5)}
+    at.toggle(key="scope_camera_on").set_value(False).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not any(c.value.startswith("Trace chosen by your click") for c in at.caption)
