@@ -52,7 +52,22 @@ def run_picker(key: str, *, label: str = "Run", need_model: bool = False) -> Run
         label, range(len(runs)), index=index, format_func=lambda i: run_label(runs[i]), key=key
     )
     st.session_state[RUN_KEY] = paths[choice]
+    say_problems(runs[choice])
     return runs[choice]
+
+
+def say_problems(run: Run) -> None:
+    """Name what is damaged in a chosen run; the pages show whatever can still be read."""
+    if run.problems:
+        st.warning(
+            f"{run.name} is damaged: {'; '.join(run.problems)}. What can still be read is shown.",
+            icon="⚠️",
+        )
+    if run.state == "interrupted":
+        st.info(
+            f"{run.name} was interrupted (its training process ended without finishing); "
+            "everything it saved before that is kept."
+        )
 
 
 def keep_run_choice(key: str, paths: list[str]) -> None:
