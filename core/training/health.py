@@ -17,6 +17,7 @@ from pathlib import Path
 
 HEARTBEAT_S = 10.0  # how often a live writer refreshes status.json's "updated"
 STALE_AFTER_S = 120.0  # no heartbeat for this long: the writer is gone (or hung)
+NEW_RUN_GRACE_S = 30.0  # config.json without status.json this long: the writer died in between
 LEFTOVER_GLOB = ".*.tmp"  # temporary files of an atomic write (runs._atomic_write_bytes)
 SNAPSHOT_ARRAYS = ("weights.npy", "bias.npy", "step.npy", "epoch.npy")
 
@@ -132,16 +133,6 @@ def file_problems(path: Path) -> list[str]:
         except (OSError, zipfile.BadZipFile, ValueError):
             problems.append("model.pt is damaged (cut short or not a saved network)")
     return problems
-
-
-def folder_age(path: Path, now: float | None = None) -> float:
-    """Seconds since the folder's newest file (or the folder itself) changed."""
-    now = time.time() if now is None else now
-    try:
-        newest = max([path.stat().st_mtime] + [p.stat().st_mtime for p in path.iterdir()])
-    except OSError:
-        return math.inf
-    return now - newest
 
 
 def remove_leftovers(path: Path) -> int:

@@ -267,10 +267,10 @@ def load_run(path: str | os.PathLike) -> Run:
         if (p / "status.json").exists():
             raise
         # Written just after config.json: a new run in that instant, or a writer killed then.
-        # Its config mtime stands in for a heartbeat, so it reads "interrupted" once that is stale.
         updated = (p / "config.json").stat().st_mtime
         status = {"status": "running", "message": "Starting.", "updated": updated}
-        if not health.writer_alive(status):
+        if time.time() - updated > health.NEW_RUN_GRACE_S:
+            status.update(status="interrupted", message="It ended before saving its status.")
             problems.append("status.json is missing")
     if status.get("status") not in STATUSES:
         raise RunError(f"{p.name}/status.json has an unknown status {status.get('status')!r}.")
