@@ -22,6 +22,8 @@ UPLOAD, SAMPLE, RUN = "scope_upload", "scope_sample", "scope_run"
 MANUAL, CROP, COLOUR = "scope_manual_crop", "scope_crop", "scope_colour"
 FRAME, KERNEL, MODE, HEAT = "scope_frame", "scope_kernel", "scope_mode", "scope_heat"
 CROP_KEYS = tuple(f"{CROP}_{s}" for s in ("x0", "y0", "x1", "y1"))
+MODES = ("correlation", "convolution")
+MAX_KERNELS = 64  # the kernel picker's index is clamped to the run's own count where it is drawn
 st.set_page_config(page_title="Scope · CNN Kernel Lab", page_icon="📟", layout="wide")
 
 STAGE_CAPTIONS = (
@@ -142,7 +144,7 @@ def feature_section(run, snaps, result) -> None:
     )
     mode = cols[2].segmented_control(
         "Sliding rule",
-        ("correlation", "convolution"),
+        MODES,
         help="correlation is what the network computes; convolution flips the kernel first.",
         key=MODE,
         required=True,
@@ -282,8 +284,10 @@ def looking_section(run, predictor, result) -> None:
 
 
 def main() -> None:
-    for key, value in ((MODE, "correlation"), (KERNEL, 0), (SAMPLE, 0), (HEAT, "saliency")):
-        sticky(key, value)
+    sticky(MODE, "correlation", MODES)
+    sticky(HEAT, "saliency", HEAT_METHODS)
+    sticky(KERNEL, 0, range(MAX_KERNELS))
+    sticky(SAMPLE, 0, range(len(us.sample_files())))
     st.title("Scope: what the network sees")
     st.caption(
         "The page finds the plotting area, picks out the trace, shrinks it to the network's input "
