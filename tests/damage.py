@@ -70,6 +70,7 @@ def make_damaged_root(good_run: Path, root: Path) -> Path:
         shutil.copytree(good_run, root / name)
         damage(root / name)
     (root / EMPTY).mkdir()
+    os.utime(root / EMPTY, (HOUR_AGO, HOUR_AGO))  # not a run being created this instant
     os.symlink(LOOP, root / LOOP)
     os.symlink("loop-b", root / LOOP_PAIR)
     os.symlink(LOOP_PAIR, root / "loop-b")

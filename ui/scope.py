@@ -21,6 +21,9 @@ REPO = Path(__file__).resolve().parents[1]
 SAMPLES_DIR = REPO / "examples" / "scope"
 UPLOAD_TYPES_TEXT = "PNG, JPEG, BMP, GIF, WebP or TIFF"
 BOX_RGB = (255, 64, 64)
+# A screen capture is at most a few megapixels; bigger uploads (a 143 KB PNG can claim 7000x7000)
+# are shrunk on reading, so each costs and keeps about as much as a 4K screenshot.
+MAX_WORK_PIXELS = 4_000_000
 
 
 def sample_files() -> list[Path]:
@@ -32,7 +35,7 @@ def sample_files() -> list[Path]:
 # several MB and cache_data would copy it on every rerun. Nothing downstream mutates them.
 @st.cache_resource(max_entries=6, show_spinner=False)
 def _read(image_id: str, name: str, _data: bytes) -> np.ndarray:
-    return read_image_u8(_data, name=name)
+    return read_image_u8(_data, name=name, max_work_pixels=MAX_WORK_PIXELS)
 
 
 def read_upload(file_id: str, name: str, data: bytes) -> tuple[str, np.ndarray]:

@@ -16,6 +16,7 @@ dark content and black behind light content, so the trace stays visible.
 from __future__ import annotations
 
 import io
+import math
 import struct
 import zlib
 from pathlib import Path
@@ -301,9 +302,19 @@ def read_image_u8(
     name: str | None = None,
     max_pixels: int = MAX_PIXELS,
     max_bytes: int = MAX_BYTES,
+    max_work_pixels: int | None = None,
 ) -> np.ndarray:
-    """Like read_image but uint8 RGB (H, W, 3): for display, and faster for 8-bit files."""
+    """Like read_image but uint8 RGB (H, W, 3): for display, and faster for 8-bit files.
+
+    With `max_work_pixels`, a larger image is shrunk by a whole factor (box average) right after
+    decoding, so a small file of huge dimensions costs what an ordinary screenshot costs later.
+    """
     im = open_image(src, name=name, max_pixels=max_pixels, max_bytes=max_bytes)
+    if max_work_pixels and im.width * im.height > max_work_pixels:
+        factor = math.ceil(math.sqrt(im.width * im.height / max_work_pixels))
+        if im.mode not in ("RGB", "RGBA", "L", "LA"):
+            im = im.convert("RGBA" if _has_alpha(im) else "RGB")
+        im = im.reduce(factor)
     if im.mode in ("RGB", "L", "1", "CMYK", "YCbCr") or (im.mode == "P" and not _has_alpha(im)):
         return np.asarray(im.convert("RGB"))
     rgb = _to_float_rgb(im, source_name(src, name))

@@ -334,7 +334,8 @@ class RunStore:
             try:
                 run = load_run(child)
             except RunError as e:
-                warnings.append(f"Skipped {child.name}: {e}")
+                if not health.being_created(child):
+                    warnings.append(f"Skipped {child.name}: {e}")
             except OSError as e:
                 warnings.append(f"Skipped {child.name}: it cannot be read ({e.strerror}).")
             else:
