@@ -106,3 +106,25 @@ def test_killed_before_its_status_was_written(tmp_path):
     os.utime(run_dir / "config.json", (old, old))  # as if the reader came back two minutes later
     run = load_run(run_dir)
     assert run.state == "interrupted" and "status.json is missing" in run.problems
+
+
+def test_a_killed_run_opens_in_every_page(tmp_path, monkeypatch):
+    """After kill -9 mid-snapshot-write, a fresh server (AppTest) lists the run as interrupted
+    on every page with a run picker, and each page opens it without a traceback."""
+    from streamlit.testing.v1 import AppTest
+
+    import ui.state
+
+    runs = tmp_path / "runs"
+    proc, _ = start_training(runs, "write:snapshots@2")
+    proc.kill()
+    proc.wait(timeout=DEADLINE_S)
+    monkeypatch.setenv("KERNEL_LAB_RUNS", str(runs))
+    monkeypatch.setattr(ui.state, "EXAMPLE_RUNS", tmp_path / "no-examples")
+    for page, key in (("app.py", "home_run"), ("pages/3_Kernels.py", "kernels_run"),
+                      ("pages/4_Scope.py", "scope_run"), ("pages/6_Compare.py", None)):  # fmt: skip
+        at = AppTest.from_file(str(ROOT / page), default_timeout=60).run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+        if key is not None:
+            assert "interrupted" in at.selectbox(key=key).options[0], page
+            assert any("was interrupted" in i.value for i in at.info), page
