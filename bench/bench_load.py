@@ -1,7 +1,7 @@
 """A class at once: N headless Chromium sessions against one server on 127.0.0.1.
 
     python bench/bench_load.py --sessions 10        # the issue's goal: 10 students
-    python bench/bench_load.py --sessions 3 --no-alone
+    python bench/bench_load.py --sessions 3 --small   # while developing: a smaller run each
 
 Each session opens Train, presses Start on the default preset, waits for "Done.", then uploads a
 capture on Scope and waits for the network's answer. Meanwhile a probe session opens the Kernels
@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import builtins
+import functools
 import re
 import statistics
 import sys
@@ -37,6 +39,12 @@ from tests.e2e.steps import scope_png  # noqa: E402
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 UPLOAD_INPUT = '[data-testid="stFileUploaderDropzoneInput"]'
 SAVED = re.compile(r"^Saved as (\S+); it is now the current run")
+SMALL = (  # --small: fewer images and epochs through the Advanced settings, as a user would
+    ("Epochs", "1"),
+    ("Training images", "480"),
+    ("Batch size", "32"),
+    ("Held-out images", "60"),
+)
 
 
 @dataclass
@@ -88,7 +96,19 @@ async def open_page(page, url: str, title: str, timeout_ms: int) -> float:
     return time.monotonic() - t0
 
 
-async def student(browser, base: str, s: Session, timeout_s: float, png: bytes) -> None:
+async def small_settings(page, timeout_ms: int) -> None:
+    await page.get_by_text("Advanced settings: the network and how it trains").click()
+    await page.get_by_role("tab", name="Training", exact=True).click()
+    for label, value in SMALL:
+        box = page.get_by_label(label, exact=True)
+        await box.fill(value)
+        await box.press("Enter")
+        await page.locator(IDLE).wait_for(timeout=timeout_ms)
+
+
+async def student(
+    browser, base: str, s: Session, timeout_s: float, png: bytes, small: bool
+) -> None:
     ctx = await browser.new_context(viewport=VIEWPORT)
     page = await ctx.new_page()
     ms = int(timeout_s * 1000)
@@ -96,6 +116,8 @@ async def student(browser, base: str, s: Session, timeout_s: float, png: bytes) 
         await open_page(page, base, "CNN Kernel Lab", ms)  # app.py sets up the navigation
         await open_page(page, base + "Train", "Train", ms)
         await page.locator(IDLE).wait_for(timeout=ms)
+        if small:
+            await small_settings(page, ms)
         t0 = time.monotonic()
         await page.get_by_role("button", name="Start", exact=True).click()
         saved = page.get_by_text(SAVED)
@@ -134,7 +156,7 @@ async def probe(browser, base: str, stop: asyncio.Event, times: list, every_s: f
             pass
 
 
-async def class_at_once(n: int, timeout_s: float, probe_every: float) -> dict:
+async def class_at_once(n: int, timeout_s: float, probe_every: float, small: bool) -> dict:
     from playwright.async_api import async_playwright
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-load-"))
@@ -157,7 +179,7 @@ async def class_at_once(n: int, timeout_s: float, probe_every: float) -> dict:
                     probe(browser, server.url, stop, page_times, probe_every)
                 )
                 await asyncio.gather(
-                    *(student(browser, server.url, s, timeout_s, png) for s in sessions)
+                    *(student(browser, server.url, s, timeout_s, png, small) for s in sessions)
                 )
                 wall = time.monotonic() - t0
                 stop.set()
@@ -175,6 +197,7 @@ async def class_at_once(n: int, timeout_s: float, probe_every: float) -> dict:
 
 
 def report(label: str, res: dict, alone: float | None) -> None:
+    print = functools.partial(builtins.print, flush=True)  # noqa: A001 - a long run, seen live
     sessions = res["sessions"]
     print(f"\n== {label}: {len(sessions)} session(s), wall {res['wall']:.1f} s ==")
     print(f"{'session':>7} {'train s':>8} {'upload s':>9}  {'status':<12} run / error")
@@ -209,13 +232,14 @@ def main() -> int:
     ap.add_argument("--timeout", type=float, default=1200.0, help="seconds per session step")
     ap.add_argument("--probe-every", type=float, default=5.0, help="seconds between page probes")
     ap.add_argument("--no-alone", action="store_true", help="skip the one-run-alone yardstick")
+    ap.add_argument("--small", action="store_true", help="a smaller run than the default preset")
     args = ap.parse_args()
     alone = None
     if not args.no_alone:
-        one = asyncio.run(class_at_once(1, args.timeout, args.probe_every))
+        one = asyncio.run(class_at_once(1, args.timeout, args.probe_every, args.small))
         report("one run alone", one, None)
         alone = one["sessions"][0].train_s
-    res = asyncio.run(class_at_once(args.sessions, args.timeout, args.probe_every))
+    res = asyncio.run(class_at_once(args.sessions, args.timeout, args.probe_every, args.small))
     report("a class at once", res, alone)
     ok = all(not s.error and s.status == "done" for s in res["sessions"])
     return 0 if ok else 1
