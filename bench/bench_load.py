@@ -21,6 +21,7 @@ import asyncio
 import builtins
 import functools
 import re
+import signal
 import statistics
 import sys
 import tempfile
@@ -234,6 +235,8 @@ def main() -> int:
     ap.add_argument("--no-alone", action="store_true", help="skip the one-run-alone yardstick")
     ap.add_argument("--small", action="store_true", help="a smaller run than the default preset")
     args = ap.parse_args()
+    # timeout(1) or a Ctrl-C: unwind, so the server started here is stopped, not orphaned
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     alone = None
     if not args.no_alone:
         one = asyncio.run(class_at_once(1, args.timeout, args.probe_every, args.small))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import sys
 import tempfile
 import time
@@ -69,6 +70,8 @@ def main() -> int:
     ap.add_argument("--after", type=float, default=20.0, help="seconds to watch after they leave")
     ap.add_argument("--every", type=float, default=5.0, help="seconds between printed samples")
     args = ap.parse_args()
+    # timeout(1) or a Ctrl-C: unwind, so the server started here is stopped, not orphaned
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     t0 = time.monotonic()
     samples, errors = asyncio.run(run(args.sessions, args.seconds, args.after))
     print(f"{args.sessions} sessions playing Kernels for {args.seconds:.0f} s "
