@@ -135,13 +135,11 @@ def file_problems(path: Path) -> list[str]:
     return problems
 
 
-def being_created(path: Path, now: float | None = None) -> bool:
-    """A folder made moments ago that holds no config.json yet, at most temporary files: a run
-    whose first file is being written right now."""
+def is_young(path: Path, now: float | None = None) -> bool:
+    """Made moments ago: a folder without config.json this young is a run being created now."""
     now = time.time() if now is None else now
     try:
-        started = all(p.match(LEFTOVER_GLOB) for p in path.iterdir())
-        return started and now - path.stat().st_mtime < NEW_RUN_GRACE_S
+        return now - path.stat().st_mtime < NEW_RUN_GRACE_S
     except OSError:
         return False
 

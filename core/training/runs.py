@@ -261,11 +261,15 @@ def load_run(path: str | os.PathLike) -> Run:
     if wrong:
         raise RunError(f"{p.name}: {wrong}.")
     problems: list[str] = []
+    status: dict | None
     try:
         status = _read_json(p / "status.json")
     except RunError:
-        if (p / "status.json").exists():
-            raise
+        if (p / "status.json").exists():  # damaged, or written just now: read it again
+            status = _read_json(p / "status.json")
+        else:
+            status = None
+    if status is None:
         # Written just after config.json: a new run in that instant, or a writer killed then.
         updated = (p / "config.json").stat().st_mtime
         status = {"status": "running", "message": "Starting.", "updated": updated}
@@ -331,10 +335,11 @@ class RunStore:
                 if child.is_symlink():
                     warnings.append(f"Skipped {child.name}: {_link_problem(child)}.")
                 continue
+            had_config = (child / "config.json").exists()  # looked at before, so no race
             try:
                 run = load_run(child)
             except RunError as e:
-                if not health.being_created(child):
+                if had_config or not health.is_young(child):  # else: a run being created
                     warnings.append(f"Skipped {child.name}: {e}")
             except OSError as e:
                 warnings.append(f"Skipped {child.name}: it cannot be read ({e.strerror}).")
