@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import signal
 import sys
+import threading
 import time
 
 from core.errors import LabError
@@ -77,6 +79,10 @@ class _Progress:
         sys.stderr.flush()
 
 
+def _exit_on_signal(signum: int, frame) -> None:
+    raise SystemExit(128 + signum)
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from core.data.waveforms import WaveformSpec
     from core.training.experiment import run_experiment
@@ -96,7 +102,14 @@ def cmd_train(args: argparse.Namespace) -> int:
         except TypeError as e:
             raise LabError(f"Bad training setting: {e}.") from None
     progress = _Progress(enabled=sys.stderr.isatty() and not args.json)
-    result = run_experiment(exp, RunStore(args.runs_dir), on_event=progress)
+    # SIGTERM (kill, a shutdown) unwinds like Ctrl-C, so the run folder says "interrupted"
+    main_thread = threading.current_thread() is threading.main_thread()
+    old = signal.signal(signal.SIGTERM, _exit_on_signal) if main_thread else None
+    try:
+        result = run_experiment(exp, RunStore(args.runs_dir), on_event=progress)
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, old)
     summary = result.summary(exp)
     if args.json:
         print(json.dumps(summary))

@@ -99,7 +99,7 @@ def frame_panel(run, snaps, view: str, scale: str, defined_playing: bool) -> Non
             st.info("This run has no metrics yet.")
     zoom, about = st.columns([3, 2], gap="medium")
     with about:
-        sticky(KERNEL, 0)
+        sticky(KERNEL, 0, range(k))
         if st.session_state[KERNEL] >= k:
             st.session_state[KERNEL] = 0
         kernel = st.selectbox(

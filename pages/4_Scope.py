@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import render
+from core.interpret.snapshot import HEAT_METHODS
 from core.errors import LabError
 from ui import feature_maps as uf
 from ui import kernels as uk
@@ -16,6 +17,7 @@ UPLOAD, SAMPLE, RUN = "scope_upload", "scope_sample", "scope_run"
 MANUAL, CROP, COLOUR = "scope_manual_crop", "scope_crop", "scope_colour"
 CROP_KEYS = tuple(f"{CROP}_{s}" for s in ("x0", "y0", "x1", "y1"))
 CAMERA, POINTER, BATCH = "scope_camera", "scope_pointer", "scope_batch"
+MAX_KERNELS = 64  # the kernel picker's index is clamped to the run's own count where it is drawn
 st.set_page_config(page_title="Scope · CNN Kernel Lab", page_icon="📟", layout="wide")
 
 STAGE_CAPTIONS = (
@@ -121,13 +123,11 @@ def show_stages(result) -> None:
 
 
 def main() -> None:
-    for key, value in (
-        (uf.MODE, "correlation"),
-        (uf.KERNEL, 0),
-        (SAMPLE, 0),
-        (us.HEAT, "saliency"),
-    ):
-        sticky(key, value)
+    # Valid values on every run, so a rejected upload (an early return) never leaves them empty.
+    sticky(uf.MODE, "correlation", uf.MODES)
+    sticky(us.HEAT, "saliency", HEAT_METHODS)
+    sticky(uf.KERNEL, 0, range(MAX_KERNELS))
+    sticky(SAMPLE, 0, range(max(1, len(us.sample_files()))))
     st.title("Scope: what the network sees")
     st.caption(
         "The page finds the plotting area, picks out the trace, shrinks it to the network's input "

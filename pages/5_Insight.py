@@ -99,7 +99,7 @@ def images_panel(run, frame: int, ev, held, cell: int) -> None:
 
 
 def main() -> None:
-    sticky(HEAT, "saliency")
+    sticky(HEAT, "saliency", (ui.NO_HEAT, *HEAT_METHODS))
     st.title("Insight: right and wrong answers")
     st.caption(
         "The run's held-out images (never trained on), made again from its settings. Pick a "

@@ -11,7 +11,7 @@ from core.interpret.diagnostics import STRUCTURE_EXPLANATION, match_frames
 from ui import compare as uc
 from ui import insight as ui
 from ui import kernels as uk
-from ui.state import RUN_KEY, all_runs, compare_runs, keep_run_choice, run_label
+from ui.state import RUN_KEY, all_runs, compare_runs, keep_run_choice, run_label, say_problems
 
 RUN_A, RUN_B, PAIR = "compare_run_a", "compare_run_b", "compare_pair"
 APPLIED = "compare_applied"  # the pair from a scenario already put into the pickers
@@ -134,6 +134,8 @@ def main() -> None:
     a.selectbox("Run A", range(len(runs)), format_func=lambda i: run_label(runs[i]), key=RUN_A)
     b.selectbox("Run B", range(len(runs)), format_func=lambda i: run_label(runs[i]), key=RUN_B)
     chosen = [runs[st.session_state[RUN_A]], runs[st.session_state[RUN_B]]]
+    for run in chosen:
+        say_problems(run)
     if chosen[0].path == chosen[1].path:
         st.info("Run A and run B are the same run; pick another for one of them.")
     try:

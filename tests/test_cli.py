@@ -109,6 +109,7 @@ def test_bad_crop_and_settings_are_sentences(trained_run, tmp_path, capsys):
 def test_runs_lists_and_warns(trained_run, tmp_path, capsys):
     root = Path(trained_run["run_dir"]).parent
     (root / "broken").mkdir(exist_ok=True)
+    os.utime(root / "broken", (0, 0))  # an old empty folder, not a run being created this instant
     assert main(["runs", "--runs-dir", str(root)]) == 0
     out, err = capsys.readouterr()
     assert Path(trained_run["run_dir"]).name in out and "broken" in err

@@ -16,6 +16,7 @@ from core.interpret.features import (
 from ui import kernels as uk
 
 FRAME, KERNEL, MODE = "scope_frame", "scope_kernel", "scope_mode"
+MODES = ("correlation", "convolution")
 
 
 def feature_section(run, snaps, result) -> None:
@@ -38,7 +39,7 @@ def feature_section(run, snaps, result) -> None:
     )
     mode = cols[2].segmented_control(
         "Sliding rule",
-        ("correlation", "convolution"),
+        MODES,
         help="correlation is what the network computes; convolution flips the kernel first.",
         key=MODE,
         required=True,

@@ -52,7 +52,22 @@ def run_picker(key: str, *, label: str = "Run", need_model: bool = False) -> Run
         label, range(len(runs)), index=index, format_func=lambda i: run_label(runs[i]), key=key
     )
     st.session_state[RUN_KEY] = paths[choice]
+    say_problems(runs[choice])
     return runs[choice]
+
+
+def say_problems(run: Run) -> None:
+    """Name what is damaged in a chosen run; the pages show whatever can still be read."""
+    if run.problems:
+        st.warning(
+            f"{run.name} is damaged: {'; '.join(run.problems)}. What can still be read is shown.",
+            icon="⚠️",
+        )
+    if run.state == "interrupted":
+        st.info(
+            f"{run.name} was interrupted (its training process ended without finishing); "
+            "everything it saved before that is kept."
+        )
 
 
 def keep_run_choice(key: str, paths: list[str]) -> None:
@@ -106,16 +121,27 @@ def training_spec():
     return WaveformSpec(), False
 
 
-def sticky(key: str, default):
+def sticky(key: str, default, options=None):
     """Seed widget `key` with its value from the last visit (or `default`); returns the key.
 
     Streamlit forgets a widget's value when another page runs; create the widget with
-    `key=sticky(key, default)` and no `value=` so it comes back as the user left it.
+    `key=sticky(key, default)` and no `value=` so it comes back as the user left it. With
+    `options`, a value outside them (None, a stale index) falls back to the last valid one.
     """
     saved = st.session_state.setdefault(STICKY_KEY, {})
-    if key not in st.session_state:
-        st.session_state[key] = saved.get(key, default)
-    saved[key] = st.session_state[key]
+
+    if options is None:
+        if key not in st.session_state:
+            st.session_state[key] = saved.get(key, default)
+        saved[key] = st.session_state[key]
+        return key
+    value = st.session_state.get(key, saved.get(key, default))
+    if value not in options:  # e.g. None from a widget the browser re-created empty
+        value = saved.get(key, default) if saved.get(key, default) in options else default
+    # Assigned on every run, not only when missing: a choice a run did not draw (an early return
+    # after a rejected upload) keeps its value, and the browser is told it again when it returns.
+    st.session_state[key] = value
+    saved[key] = value
     return key
 
 

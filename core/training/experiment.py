@@ -23,6 +23,7 @@ from core.nn.model import (
     count_params,
     select_device,
 )
+from core.training.faults import fault_point
 from core.training.loop import (
     TrainConfig,
     TrainControl,
@@ -148,11 +149,14 @@ def run_experiment(
                 end = ev
             if on_event is not None:
                 on_event(ev)
+            fault_point(f"event:{ev.kind}")
     except BaseException as e:
         writer.flush_snapshots()
         writer.save_model(model.state_dict())
         if isinstance(e, KeyboardInterrupt):
             writer.set_status("stopped", "Interrupted from the keyboard; what it recorded is kept.")
+        elif isinstance(e, SystemExit):  # e.g. SIGTERM, as the CLI turns it into an exit
+            writer.set_status("interrupted", "Stopped by a signal; what it recorded is kept.")
         else:
             writer.set_status("failed", "Training ended with an error; what it recorded is kept.")
         raise

@@ -343,3 +343,26 @@ def test_every_real_capture_and_study_image_loads():
     assert ImageFile.LOAD_TRUNCATED_IMAGES is False
     with pytest.raises(ImageReadError, match="not an image"):
         read_image(SHARED / "real-captures" / "labels.csv")
+
+
+def test_huge_dimensions_are_shrunk_on_reading_when_asked():
+    """A small file of huge dimensions (issue: 143 KB, 7000x7000) is shrunk right after decoding,
+    by a whole factor, so the pipeline after it works on at most max_side pixels a side."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    from core.capture import extract_trace
+    from core.capture.imagefile import read_image_u8
+
+    im = Image.new("RGB", (3000, 2000), (10, 10, 10))
+    draw = ImageDraw.Draw(im)
+    pts = [(x, 1000 + int(600 * np.sin(x / 300))) for x in range(0, 3000, 10)]
+    draw.line(pts, fill=(255, 230, 0), width=12)
+    buf = io.BytesIO()
+    im.save(buf, format="PNG")
+    full = read_image_u8(buf.getvalue(), name="big.png")
+    small = read_image_u8(buf.getvalue(), name="big.png", max_side=1000)
+    assert full.shape == (2000, 3000, 3)
+    assert small.shape == (667, 1000, 3) and small.dtype == np.uint8  # factor 3, edges kept
+    assert extract_trace(small).found

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
+import time
+
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
@@ -139,11 +143,24 @@ def test_damaged_snapshots_show_a_sentence(trained_run):
 def test_running_run_without_snapshots_says_so(trained_run):
     run = trained_run
     (run / "snapshots.npz").unlink()
-    status = (run / "status.json").read_text().replace('"done"', '"running"')
-    (run / "status.json").write_text(status)
+    status = json.loads((run / "status.json").read_text())
+    status.update(status="running", pid=os.getpid(), updated=time.time())  # a live heartbeat
+    (run / "status.json").write_text(json.dumps(status))
     at = _page()
     assert not at.exception
     assert any("still training" in i.value for i in at.info)
+
+
+def test_a_running_run_whose_heartbeat_stopped_reads_interrupted(trained_run):
+    run = trained_run
+    (run / "snapshots.npz").unlink()
+    status = json.loads((run / "status.json").read_text())
+    status.update(status="running", pid=os.getpid(), updated=time.time() - 3600)
+    (run / "status.json").write_text(json.dumps(status))
+    at = _page()
+    assert not at.exception
+    assert not any("still training" in i.value for i in at.info)
+    assert any("was interrupted" in i.value for i in at.info)
 
 
 def test_single_snapshot_has_no_player(trained_run):

@@ -67,6 +67,7 @@ def test_listing_skips_damaged_folders_with_a_warning(tmp_path):
     (bad / "status.json").write_text('{"status": "done"}')
     empty = tmp_path / "empty"
     empty.mkdir()
+    os.utime(empty, (0, 0))  # old: not a run being created this instant
     weird = tmp_path / "weird-status"
     weird.mkdir()
     (weird / "config.json").write_text("{}")
