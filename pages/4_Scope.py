@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from core import render
-from core.interpret.snapshot import HEAT_METHODS
 from core.errors import LabError
+from core.interpret.snapshot import HEAT_METHODS
 from ui import feature_maps as uf
 from ui import kernels as uk
 from ui import scope as us
