@@ -144,9 +144,10 @@ def _font(size: int) -> ImageFont.ImageFont:
 def trace_mask(trace: Trace, *, width: int = PLOT_W, height: int = PLOT_H, thickness: int = 3):
     """bool (height, width): the trace drawn by core.waveforms, squeezed to the plot's aspect."""
     size = min(width, 1024)  # the generator's largest image; wider plots stretch its columns
+    drawn = min(thickness, 8)  # the generator's thickest line; thicker ones are grown below
     spec = WaveformSpec(
         size=size,
-        thickness=(thickness, thickness),
+        thickness=(drawn, drawn),
         jitter=(0.6, 0.6),
         flip_noise=(0.0, 0.0),
         polarity=0.0,
@@ -157,7 +158,10 @@ def trace_mask(trace: Trace, *, width: int = PLOT_W, height: int = PLOT_H, thick
         img = img[:, np.arange(width) * size // width]  # (size, width)
     # Rows are pooled (any pixel on) so horizontal strokes stay unbroken at the lower height.
     edges = np.linspace(0, size, height + 1).astype(np.int64)[:-1]
-    return np.maximum.reduceat(img.astype(bool), edges, axis=0)
+    mask = np.maximum.reduceat(img.astype(bool), edges, axis=0)
+    for _ in range((thickness - drawn + 1) // 2):  # a 4000 px wide screen draws ~15 px lines
+        mask = _dilate(mask)
+    return mask
 
 
 def _graticule(draw: ImageDraw.ImageDraw, screen: Screen) -> None:
