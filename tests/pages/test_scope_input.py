@@ -57,7 +57,7 @@ def _scope_page():
     return at
 
 
-def test_batch_upload_gives_a_row_per_file_and_says_what_was_refused(runs_root):
+def test_batch_upload_gives_a_row_per_file_and_says_what_was_refused(trained_run):
     from core.data.scope_samples import sample_png
 
     at = _scope_page()
@@ -74,7 +74,7 @@ def test_batch_upload_gives_a_row_per_file_and_says_what_was_refused(runs_root):
     assert len(at.dataframe) == 1 and len(at.dataframe[0].value) == 2
 
 
-def test_camera_switch_and_a_click_state_leave_the_page_working(runs_root):
+def test_camera_switch_and_a_click_state_leave_the_page_working(trained_run):
     at = _scope_page()
     at.toggle(key="scope_camera_on").set_value(True).run()
     assert not at.exception, [e.value for e in at.exception]
