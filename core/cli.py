@@ -9,6 +9,7 @@ import sys
 import time
 
 from core.errors import LabError
+from core.training.presets import PRESET_NAMES
 
 TRAIN_OVERRIDES = (
     # (flag, TrainConfig field, type, help)
@@ -80,7 +81,9 @@ class _Progress:
 def cmd_train(args: argparse.Namespace) -> int:
     from core.data.waveforms import WaveformSpec
     from core.training.experiment import run_experiment
+    from core.nn.model import select_device
     from core.training.presets import preset
+    from core.training.published import check_runnable
     from core.training.runs import RunStore
 
     spec = WaveformSpec(include_sawtooth=True) if args.sawtooth else None
@@ -95,6 +98,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             exp = exp.with_changes(train=dataclasses.replace(exp.train, **changes))
         except TypeError as e:
             raise LabError(f"Bad training setting: {e}.") from None
+    # a network too big for this machine: say what it needs, with a time measured on this CPU
+    check_runnable(exp.model, exp.train, select_device(exp.train.device), measure=True)
     progress = _Progress(enabled=sys.stderr.isatty() and not args.json)
     result = run_experiment(exp, RunStore(args.runs_dir), on_event=progress)
     summary = result.summary(exp)
@@ -165,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     t = sub.add_parser("train", help="train a network and save a run folder")
-    t.add_argument("--preset", choices=("fast", "paper"), default="fast")
+    t.add_argument("--preset", choices=PRESET_NAMES, default="fast")
     for flag, dest, typ, hlp in TRAIN_OVERRIDES:
         t.add_argument(flag, dest=dest, type=typ, default=None, help=hlp)
     t.add_argument("--sawtooth", action="store_true", help="add the fourth class, sawtooth")

@@ -35,6 +35,7 @@ from core.training.loop import (
     train_config_from_dict,
     train_config_to_dict,
 )
+from core.training.published import check_runnable
 from core.training.runs import RunStore, RunWriter
 
 CONFIG_VERSION = 1
@@ -131,6 +132,7 @@ def run_experiment(
     """Generate data, build the network, train and record everything into a new run folder."""
     store = store or RunStore()
     device = select_device(exp.train.device)
+    check_runnable(exp.model, exp.train, device)  # before generating gigabytes of images
     torch.manual_seed(exp.train.seed)  # dropout draws from the global generator
     data = make_datasets(exp.waveforms, exp.train.n_train, exp.train.n_test, exp.train.seed)
     model = build_model(exp.model, seed=exp.train.seed)
