@@ -13,6 +13,7 @@ from core.nn.model import ACTIVATIONS, HEADS, OUTPUT_ACTIVATIONS
 from core.training.experiment import Experiment
 from core.training.loop import DEVICES, LOSSES, OPTIMIZERS
 from core.training.presets import PRESET_BLURBS, PRESET_NAMES
+from core.training.published import PUBLISHED
 from core.training.runs import load_run
 from ui import training as tr
 from ui.charts import confusion_chart, metrics_chart
@@ -182,7 +183,7 @@ for key, value in tr.preset_values(name).items():
 exp, n_params, problem = None, 0, None
 try:
     exp = tr.build_experiment(name, spec)
-    n_params = tr.check_size(exp.model)
+    n_params = tr.check_size(exp.model, exp.train)
 except LabError as e:
     exp, problem = None, e
 
@@ -216,6 +217,8 @@ with info:
     st.markdown("  \n".join(lines))
     if exp is None:
         show_error(problem)
+        if name == PUBLISHED:
+            tr.show_cpu_estimate(name, spec)
 with buttons:
     r1, r2 = st.columns(2), st.columns(2)
     r1[0].button(

@@ -17,10 +17,12 @@ import torch
 
 from core.data.waveforms import WaveformSpec
 from core.errors import LabError
-from core.nn.model import ModelConfig, build_model, count_params
+from core.nn.model import ModelConfig, build_model, count_params, select_device
 from core.training.experiment import Experiment
 from core.training.jobs import JobProgress, TrainingJob, job_queue
+from core.training.loop import TrainConfig
 from core.training.presets import preset
+from core.training.published import check_runnable, cpu_seconds_per_epoch, needs, needs_sentence
 from ui.state import set_sticky, store
 
 JOB_KEY = "lab_train_job"  # the TrainingJob this browser session started (kept across pages)
@@ -62,15 +64,26 @@ def param_count(cfg: ModelConfig) -> int:
         return count_params(build_model(cfg))
 
 
-def check_size(cfg: ModelConfig) -> int:
-    """The parameter count, or a LabError when the network is too big to train here."""
+def check_size(cfg: ModelConfig, train: TrainConfig | None = None) -> int:
+    """The parameter count, or a LabError when the network is too big to train here; networks
+    that only a GPU can train (the published preset) pass on a CUDA machine."""
     n = param_count(cfg)
+    if train is not None and needs(cfg, train).needs_gpu:
+        check_runnable(cfg, train, select_device(train.device))
+        return n  # a CUDA GPU is here
     if n > MAX_PARAMS:
         raise LabError(
             f"This network has {n:,} parameters, more than the lab's limit of {MAX_PARAMS:,}; "
             "use fewer or narrower hidden layers, or pooling before a flattening head."
         )
     return n
+
+
+@functools.lru_cache(maxsize=4)
+def cpu_epoch_estimate(cfg: ModelConfig, train: TrainConfig) -> str:
+    """What a GPU-only network needs, with one epoch's time measured on this CPU (seconds of
+    work and the network's memory once per process)."""
+    return needs_sentence(needs(cfg, train), cpu_seconds_per_epoch(cfg, train))
 
 
 # -- the Train page's settings: one widget key tr_<field> per setting ---------------------------
@@ -112,7 +125,7 @@ def build_experiment(name: str, spec: WaveformSpec) -> Experiment:
     changed = any(ss[k] != v for k, v in preset_values(name).items())
     return Experiment(
         f"{name}-custom" if changed else name,
-        spec,
+        base.waveforms,  # the page's images, at the size the preset needs
         dataclasses.replace(base.model, **model),
         dataclasses.replace(base.train, **train),
     )
@@ -203,3 +216,14 @@ def parse_widths(text: str) -> tuple[int, ...]:
 def parse_names(text: str) -> tuple[str, ...]:
     """'relu, tanh' -> ('relu', 'tanh')."""
     return tuple(t.strip().lower() for t in text.replace(";", ",").split(",") if t.strip())
+
+
+def show_cpu_estimate(name: str, spec: WaveformSpec) -> None:
+    """A button that times one epoch of the preset's network on this CPU, and the answer."""
+    exp = preset(name, spec)
+    if st.button("Time one epoch on this CPU", key="tr_cpu_estimate", icon=":material/timer:"):
+        with st.spinner("Timing a few steps of the full network (it needs about 2 GB)…"):
+            st.session_state.tr_cpu_estimate_text = cpu_epoch_estimate(exp.model, exp.train)
+    text = st.session_state.get("tr_cpu_estimate_text")
+    if text:
+        st.info(text, icon=":material/timer:")
