@@ -47,6 +47,8 @@ class SweepSpec:
     fixed: tuple[tuple[str, object], ...] = ()
     axes: tuple[tuple[str, tuple], ...] = ()
     seeds: tuple[int, ...] = (0,)
+    # changes for the runs of one preset when 'preset' is an axis: (preset, ((setting, value),))
+    preset_fixed: tuple[tuple[str, tuple[tuple[str, object], ...]], ...] = ()
 
     def __post_init__(self) -> None:
         if not self.seeds:
@@ -54,10 +56,12 @@ class SweepSpec:
         for name, values in self.axes:
             if not values:
                 raise LabError(f"The sweep gives no values for {name}.")
-        for name, _ in (*self.fixed, *self.axes):
+        per_preset = [kv for _, changes in self.preset_fixed for kv in changes]
+        for name, _ in (*self.fixed, *self.axes, *per_preset):
             if name != "preset" and name not in _MODEL and name not in _TRAIN:
                 raise LabError(f"Unknown setting {name!r} to sweep over.")
-        self.points()  # every combination must be a valid experiment
+        for point in self.points():
+            point.experiment()  # every combination must be a valid experiment
 
     def settings(self) -> list[dict]:
         """Each combination of the axes as {setting: value}, in order."""
@@ -84,8 +88,10 @@ class SweepPoint:
     def experiment(self):
         from core.training.experiment import Experiment
 
-        changes = dict(self.spec.fixed) | self.settings
-        name = str(changes.pop("preset", self.spec.preset))
+        name = str(self.settings.get("preset", self.spec.preset))
+        own = dict(dict(self.spec.preset_fixed).get(name, ()))
+        changes = dict(self.spec.fixed) | own | self.settings
+        changes.pop("preset", None)
         exp = preset(name)
         model = {k: v for k, v in changes.items() if k in _MODEL}
         train = {k: v for k, v in changes.items() if k in _TRAIN} | {"seed": self.seed}
@@ -254,6 +260,7 @@ def spec_to_dict(spec: SweepSpec) -> dict:
         "fixed": dict(spec.fixed),
         "axes": {k: list(v) for k, v in spec.axes},
         "seeds": list(spec.seeds),
+        "preset_fixed": {p: dict(c) for p, c in spec.preset_fixed},
     }
 
 
@@ -264,6 +271,9 @@ def spec_from_dict(d: dict) -> SweepSpec:
             fixed=tuple(dict(d.get("fixed", {})).items()),
             axes=tuple((k, tuple(v)) for k, v in dict(d.get("axes", {})).items()),
             seeds=tuple(int(s) for s in d.get("seeds", (0,))),
+            preset_fixed=tuple(
+                (p, tuple(dict(c).items())) for p, c in dict(d.get("preset_fixed", {})).items()
+            ),
         )
     except (KeyError, TypeError, ValueError):
         raise LabError("The sweep.json has no valid sweep description.") from None
