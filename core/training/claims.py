@@ -35,6 +35,7 @@ SWEEPS: dict[str, SweepSpec] = {
     ),
 }
 RECIPE_SIZES = {"fast": dict(_FAST), "paper": dict(_PAPER)}
+LOSS_NAMES = {"l1": "L1", "cross_entropy": "cross-entropy", "mse": "MSE", "bce": "BCE"}
 
 
 @dataclass(frozen=True)
@@ -138,9 +139,10 @@ def _losses_verdict(stats: list[Stat]) -> str:
         ):
             parts.append(f"on {name} L1 is the most reliable ({l1.mean:.0%} of seeds)")
         else:
-            others = ", ".join(f"{k} {v.mean:.0%}" for k, v in shares.items())
+            others = ", ".join(f"{LOSS_NAMES.get(k, k)} {v.mean:.0%}" for k, v in shares.items())
             parts.append(f"on {name} L1 is not the only loss that trains ({others} of seeds)")
-    return ("; ".join(parts) + ".").capitalize() if parts else "Not measured."
+    text = "; ".join(parts) + "."
+    return text[0].upper() + text[1:] if parts else "Not measured."
 
 
 def _stuck_verdict(stats: list[Stat]) -> str:
