@@ -57,18 +57,21 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", default=",".join(SWEEPS), help="sweeps to regenerate")
     ap.add_argument("--workers", type=int, default=None, help="parallel runs (default all cores)")
+    ap.add_argument("--work", default=None, help="keep the full runs here (resumes if stopped)")
     args = ap.parse_args()
     for key in args.only.split(","):
         spec = SWEEPS[key]
         t0 = time.perf_counter()
-        with tempfile.TemporaryDirectory() as tmp:
+        work = Path(args.work or tempfile.mkdtemp(prefix="claims-sweep-")) / key
 
-            def report(done, total, row, key=key):
-                acc = row.get("final_accuracy")
-                print(f"{key} [{done}/{total}] {row['run']} {row['status']} {acc}", flush=True)
+        def report(done, total, row, key=key):
+            acc = row.get("final_accuracy")
+            print(f"{key} [{done}/{total}] {row['run']} {row['status']} {acc}", flush=True)
 
-            run_sweep(spec, tmp, workers=args.workers, on_row=report)
-            prune(Path(tmp), TARGET / key)
+        run_sweep(spec, work, workers=args.workers, on_row=report, resume=True)
+        prune(work, TARGET / key)
+        if not args.work:
+            shutil.rmtree(work.parent)
         size = sum(p.stat().st_size for p in (TARGET / key).rglob("*") if p.is_file()) / 1e6
         print(f"wrote {key}: {size:.2f} MB in {time.perf_counter() - t0:.0f} s", flush=True)
     return 0

@@ -51,23 +51,19 @@ def elapsed(job: Rerun) -> str:
 
 
 def stats_frame(claim: Claim, rows: list[dict]) -> pd.DataFrame:
-    """One line per setting: runs, mean, spread, lowest and highest."""
-    stats = claim_stats(claim, rows)
+    """One line per setting: runs, then the share of seeds (yes/no measures) or the mean, spread
+    (standard deviation), lowest and highest."""
     name = ", ".join(claim.group)
-    fmt = (lambda v: f"{v:.0%}") if claim.share else (lambda v: f"{v:.2f}")
-    return pd.DataFrame(
-        [
-            {
-                name: s.setting,
-                "seeds": s.n,
-                "share" if claim.share else "mean": fmt(s.mean),
-                "spread (sd)": "" if claim.share else fmt(s.std),
-                "lowest": fmt(s.low),
-                "highest": fmt(s.high),
-            }
-            for s in stats
-        ]
-    )
+    out = []
+    for s in claim_stats(claim, rows):
+        line: dict = {name: s.setting, "seeds": s.n}
+        if claim.share:
+            line |= {"share": f"{s.mean:.0%}", "seeds that did": f"{round(s.mean * s.n)} of {s.n}"}
+        else:
+            line |= {"mean": f"{s.mean:.2f}", "spread (sd)": f"{s.std:.2f}"}
+            line |= {"lowest": f"{s.low:.2f}", "highest": f"{s.high:.2f}"}
+        out.append(line)
+    return pd.DataFrame(out)
 
 
 def chart(claim: Claim, rows: list[dict]) -> alt.Chart:

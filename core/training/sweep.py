@@ -221,11 +221,13 @@ def run_sweep(
     engine: str = "pool",
     cluster: str | None = None,
     on_row: Callable[[int, int, dict], None] | None = None,
+    resume: bool = False,
 ) -> list[dict]:
     """Run every point of `spec`; run folders go to out_dir/runs, the table to out_dir/sweep.csv
     and sweep.json (rewritten after each run, so a stopped sweep keeps what finished).
     on_row(done, total, row) reports each finished run. engine: 'pool' (worker processes here)
-    or 'submitit' (cluster=None: Slurm where there is one, 'local': processes here)."""
+    or 'submitit' (cluster=None: Slurm where there is one, 'local': processes here). With
+    `resume`, runs already in out_dir's table are kept and only the others run."""
     if engine not in ENGINES:
         raise LabError(f"Unknown sweep engine {engine!r}; choose one of {', '.join(ENGINES)}.")
     workers = workers or default_workers()
@@ -238,19 +240,28 @@ def run_sweep(
     except OSError as e:
         raise LabError(f"Cannot create the sweep folder {out}: {e.strerror}.") from None
     points = spec.points()
+    rows: list[dict] = []
+    if resume and (out / "sweep.json").is_file():
+        done_spec, rows, _ = load_table(out)
+        if done_spec != spec:
+            raise LabError(f"{out} holds a different sweep; choose another folder to resume.")
+        finished = {r["index"] for r in rows}
+        points = [p for p in points if p.index not in finished]
+    total = len(spec.points())
+    if not points:
+        return rows
     workers = min(workers, len(points))
     t0 = time.perf_counter()
     if engine == "pool":
         rows_iter = _pool_rows(points, root, workers)
     else:
         rows_iter = _submitit_rows(points, root, workers, cluster)
-    rows: list[dict] = []
     for row in rows_iter:
         rows.append(row)
         rows.sort(key=lambda r: r["index"])
         write_table(out, spec, rows, time.perf_counter() - t0, workers, engine)
         if on_row is not None:
-            on_row(len(rows), len(points), row)
+            on_row(len(rows), total, row)
     return rows
 
 

@@ -126,3 +126,22 @@ def test_damaged_table_says_so(tmp_path):
     (tmp_path / "sweep.json").write_text("{not json")
     with pytest.raises(LabError, match="damaged"):
         load_table(tmp_path)
+
+
+def test_resume_runs_only_what_is_missing(pool_sweep, tmp_path):
+    import shutil
+
+    out, rows, _ = pool_sweep
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    spec, saved, body = load_table(copy)
+    from core.training.sweep import write_table
+
+    write_table(copy, spec, saved[:3], 1.0, 1, "pool")  # as if stopped after three runs
+    seen = []
+    again = run_sweep(spec, copy, workers=1, resume=True, on_row=lambda d, t, r: seen.append(r))
+    assert [r["index"] for r in seen] == [3]  # only the missing run trained
+    assert [r["index"] for r in again] == [0, 1, 2, 3] and again[:3] == saved[:3]
+    other = SweepSpec("fast", SMOKE, (("kernels", (4,)),), (0,))
+    with pytest.raises(LabError, match="different sweep"):
+        run_sweep(other, copy, resume=True)
