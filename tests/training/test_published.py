@@ -103,3 +103,26 @@ def test_cpu_epoch_time_is_measured_and_scaled_to_the_training_set():
     small = dataclasses.replace(exp.train, n_train=100)
     seconds = cpu_seconds_per_epoch(exp.model, small, batch=2)
     assert 0 < seconds < 600
+
+
+def test_a_published_run_folder_reads_back_like_any_other(tmp_path):
+    # what a GPU run writes, minus the weights: config, metrics and 25x25 kernel snapshots
+    import numpy as np
+
+    from core.training.experiment import experiment_from_dict, experiment_to_dict
+    from core.training.runs import RunWriter, load_run
+
+    exp = preset(PUBLISHED)
+    (tmp_path / "pub").mkdir()
+    writer = RunWriter(tmp_path / "pub", experiment_to_dict(exp) | {"params": 213_416_051})
+    rng = np.random.default_rng(0)
+    for step in (0, 10):
+        writer.add_snapshot(rng.normal(size=(5, 1, 25, 25)), rng.normal(size=5), step, step / 10)
+    writer.add_metrics({"step": 10, "epoch": 1.0, "loss": 0.4, "test_accuracy": 0.5})
+    writer.flush_snapshots()
+    writer.set_status("done", "Finished 1 epoch(s).")
+    run = load_run(tmp_path / "pub")
+    assert experiment_from_dict(run.config) == exp
+    assert run.snapshots().weights.shape == (2, 5, 1, 25, 25)
+    assert (tmp_path / "pub" / "snapshots.npz").stat().st_size < 100_000  # no network weights
+    assert run.final_metric("test_accuracy") == 0.5
