@@ -4,7 +4,7 @@
 
 Runs each sweep of core.training.claims.SWEEPS with the sweep engine, then keeps what the page and
 the other pages need: the sweep table, and per run its config, status, metrics and the first and
-last kernel snapshots (compressed); model.pt and the frames in between are left out (a few MB in
+last kernel snapshots (compressed, float16); model.pt and the frames in between are left out (a few MB in
 all instead of hundreds).
 """
 
@@ -49,7 +49,9 @@ def prune(src: Path, dst: Path) -> None:
         ends = [0, len(s) - 1] if len(s) > 1 else [0]
         np.savez_compressed(
             out / "snapshots.npz",
-            weights=s.weights[ends], bias=s.bias[ends], step=s.step[ends], epoch=s.epoch[ends],
+            # float16 halves the file; the pages read snapshots back as float32
+            weights=s.weights[ends].astype(np.float16), bias=s.bias[ends].astype(np.float16),
+            step=s.step[ends], epoch=s.epoch[ends],
         )  # fmt: skip
 
 
