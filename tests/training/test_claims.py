@@ -43,7 +43,7 @@ def test_share_claims_count_seeds():
     ] + [{"preset": "paper", "loss": "mse", "reached_90": False, "stuck": True}]
     (l1, mse) = claim_stats(CLAIM["losses"], rows)
     assert (l1.setting, l1.mean, mse.mean) == ("paper, l1", 0.25, 0.0)
-    assert "L1 is the most reliable (25% of seeds)" in verdict(CLAIM["losses"], rows)
+    assert "L1 is the most reliable (25% of seeds reach 90%)" in verdict(CLAIM["losses"], rows)
     (stuck,) = claim_stats(CLAIM["stuck"], rows)  # only the study's recipe with L1
     assert stuck.n == 4 and stuck.mean == 0.75
     assert verdict(CLAIM["stuck"], rows).startswith("3 of 4 runs")
