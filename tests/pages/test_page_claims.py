@@ -58,7 +58,7 @@ def test_a_missing_shipped_sweep_is_said_not_raised(runs_root, monkeypatch, tmp_
 
 
 def test_rerun_a_row_shows_progress_then_its_numbers(runs_root, monkeypatch):
-    # the kernel-count claim's row '5' with smoke-sized runs and two seeds, through the real engine
+    # the kernel-size claim's row '9' with smoke-sized runs and two seeds, through the real engine
     real = ui.claims.rerun_spec
 
     def smoke(claim, setting):
@@ -68,22 +68,24 @@ def test_rerun_a_row_shows_progress_then_its_numbers(runs_root, monkeypatch):
 
     monkeypatch.setattr(ui.claims, "rerun_spec", smoke)
     at = page()
-    at.selectbox(key="cl_pick_kernels").set_value("5").run()
-    at.button(key="cl_rerun_kernels").click().run()
+    at.selectbox(key="cl_pick_sizes").set_value("9").run()
+    at.button(key="cl_rerun_sizes").click().run()
     assert not at.exception
-    assert at.button(key="cl_rerun_sizes").disabled  # one re-run at a time
+    assert at.button(key="cl_rerun_losses").disabled  # one re-run at a time
+
+    def rerun_table():
+        return [d.value for d in at.dataframe if list(d.value["seeds"]) == [2]]
+
     end = time.monotonic() + 240
-    while time.monotonic() < end:
+    while not rerun_table():
+        if time.monotonic() > end:
+            pytest.fail("the re-run did not finish in time")
+        time.sleep(0.5)
         at.run()
         assert not at.exception
-        if len(at.dataframe) > len(CLAIMS):  # the re-run's table, under its claim's
-            break
-        time.sleep(0.5)
-    else:
-        pytest.fail("the re-run did not finish in time")
-    table = at.dataframe[1].value
-    assert list(table["kernels"]) == ["5"] and list(table["seeds"]) == [2]
+    (table,) = rerun_table()
+    assert list(table["kernel_size"]) == ["9"]
     sweeps = list((runs_root / ".sweeps").iterdir())
     assert len(sweeps) == 1 and (sweeps[0] / "sweep.csv").is_file()
     assert len(list((sweeps[0] / "runs").iterdir())) == 2
-    assert not at.button(key="cl_rerun_sizes").disabled
+    assert not at.button(key="cl_rerun_losses").disabled
