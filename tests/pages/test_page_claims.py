@@ -41,7 +41,7 @@ def test_every_claim_is_answered_from_the_shipped_sweep(runs_root):
     verdicts = [s.value for s in at.success]
     assert len(verdicts) == len(CLAIMS) and all(v.startswith("**Verdict:**") for v in verdicts)
     assert not any("Not measured" in v for v in verdicts)
-    assert len(at.get("arrow_vega_lite_chart")) == len(CLAIMS)
+    assert len(at.get("vega_lite_chart")) == len(CLAIMS)
     for claim, table in zip(CLAIMS, at.dataframe):
         frame = table.value
         assert list(frame.columns[:2]) == [", ".join(claim.group), "seeds"]
