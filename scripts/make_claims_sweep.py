@@ -4,8 +4,8 @@
 
 Runs each sweep of core.training.claims.SWEEPS with the sweep engine, then keeps what the page and
 the other pages need: the sweep table, and per run its config, status, metrics and the first and
-last kernel snapshots (compressed, float16); model.pt and the frames in between are left out (a few MB in
-all instead of hundreds).
+last kernel snapshots (compressed, float16); model.pt and the frames in between are left out
+(a few MB in all instead of hundreds).
 """
 
 from __future__ import annotations

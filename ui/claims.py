@@ -81,24 +81,28 @@ def chart(claim: Claim, rows: list[dict]) -> alt.Chart:
                 setting = ", ".join(str(row.get(g)) for g in claim.group)
                 data.append({"setting": setting, "value": float(v), "series": series})
     df = pd.DataFrame(data)
-    x = alt.X("setting:N", sort=order, title=", ".join(claim.group))
+    x = alt.X("setting:N", sort=order, title=", ".join(claim.group), axis=alt.Axis(labelAngle=0))
+    y_title = "share of seeds" if claim.share else "per seed, mean ± sd"
     colour = alt.Color(
         "series:N",
         scale=alt.Scale(domain=["trained", "random start"], range=["#4fc3f7", "#9e9e9e"]),
         legend=alt.Legend(title=None, orient="top") if claim.key == "random" else None,
     )
-    offset = alt.XOffset("series:N")
-    y_title = claim.label
-    base = alt.Chart(df).encode(x=x, color=colour, xOffset=offset)
-    bars = base.mark_bar(opacity=0.35).encode(y=alt.Y("mean(value):Q", title=y_title))
-    layers = [bars]
-    if not claim.share:
-        layers.append(base.mark_errorbar(extent="stdev").encode(y=alt.Y("value:Q", title=y_title)))
-    dots = base.mark_circle(size=40, opacity=0.8).encode(
-        y="value:Q", tooltip=["setting", alt.Tooltip("value:Q", format=".2f"), "series"]
-    )
-    layers.append(dots)
-    return alt.layer(*layers).properties(height=220)
+    base = alt.Chart(df).encode(x=x, color=colour)
+    if claim.share:
+        layers = [base.mark_bar().encode(y=alt.Y("mean(value):Q", title=y_title,
+                                                 scale=alt.Scale(domain=[0, 1])))]  # fmt: skip
+    else:
+        layers = [
+            base.mark_errorbar(extent="stdev", thickness=2).encode(
+                y=alt.Y("value:Q", title=y_title)
+            ),
+            base.mark_point(filled=True, size=90, shape="diamond").encode(y="mean(value):Q"),
+            base.mark_circle(size=30, opacity=0.5).encode(
+                y="value:Q", tooltip=["setting", alt.Tooltip("value:Q", format=".2f"), "series"]
+            ),
+        ]
+    return alt.layer(*layers).properties(height=240, title=claim.label)
 
 
 # -- re-running a row through the sweep engine ----------------------------------------------------
