@@ -26,6 +26,8 @@ STEPS = (
      "Two runs side by side: kernels at the same training step, curves on one chart."),
     ("pages/7_Scenarios.py", "7 · Scenarios", ":material/school:",
      "One-click classroom experiments: why kernels look random, learning rates, losses."),
+    ("pages/8_Claims.py", "8 · Claims", ":material/fact_check:",
+     "The study's claims measured over many seeds: kernel count, losses, getting stuck, size."),
 )  # fmt: skip
 PER_ROW = 4
 

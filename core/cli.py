@@ -1,4 +1,4 @@
-"""Command line: `python -m core train | predict | captures | runs | bench`."""
+"""Command line: `python -m core train | predict | captures | runs | bench | sweep`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import threading
 import time
 
 from core.errors import LabError
+from core.training.presets import PRESET_NAMES
 
 TRAIN_OVERRIDES = (
     # (flag, TrainConfig field, type, help)
@@ -85,8 +86,10 @@ def _exit_on_signal(signum: int, frame) -> None:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from core.data.waveforms import WaveformSpec
+    from core.nn.model import select_device
     from core.training.experiment import run_experiment
     from core.training.presets import preset
+    from core.training.published import check_runnable
     from core.training.runs import RunStore
 
     spec = WaveformSpec(include_sawtooth=True) if args.sawtooth else None
@@ -101,6 +104,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             exp = exp.with_changes(train=dataclasses.replace(exp.train, **changes))
         except TypeError as e:
             raise LabError(f"Bad training setting: {e}.") from None
+    # a network too big for this machine: say what it needs, with a time measured on this CPU
+    check_runnable(exp.model, exp.train, select_device(exp.train.device), measure=True)
     progress = _Progress(enabled=sys.stderr.isatty() and not args.json)
     # SIGTERM (kill, a shutdown) unwinds like Ctrl-C, so the run folder says "interrupted"
     main_thread = threading.current_thread() is threading.main_thread()
@@ -204,12 +209,65 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _parse_settings(items: list[str], many: bool) -> list[tuple[str, object]]:
+    from core.training.sweep import parse_value
+
+    out = []
+    for item in items:
+        name, sep, text = item.partition("=")
+        if not sep or not text:
+            raise LabError(f"{item!r} must be setting=value{',value...' if many else ''}.")
+        name = name.strip().replace("-", "_")
+        values = tuple(parse_value(name, v.strip()) for v in text.split(","))
+        out.append((name, values if many else values[0]))
+    return out
+
+
+def _parse_seeds(text: str) -> tuple[int, ...]:
+    try:
+        if "-" in text:
+            lo, hi = (int(v) for v in text.split("-"))
+            return tuple(range(lo, hi + 1))
+        return tuple(int(v) for v in text.split(","))
+    except ValueError:
+        raise LabError(f"--seeds {text!r} must be a range like 0-4 or a list like 0,1,7.") from None
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from core.training.sweep import SweepSpec, run_sweep
+
+    spec = SweepSpec(
+        preset=args.preset,
+        fixed=tuple(_parse_settings(args.set, many=False)),
+        axes=tuple(_parse_settings(args.vary, many=True)),
+        seeds=_parse_seeds(args.seeds),
+    )
+    total = len(spec.points())
+
+    def report(done: int, total: int, row: dict) -> None:
+        if not args.json:
+            acc = row.get("final_accuracy")
+            acc_s = f"{acc:.1%}" if acc is not None else "-"
+            print(f"[{done}/{total}] {row['run']}: {row['status']}, held-out {acc_s}", flush=True)
+
+    if not args.json:
+        print(f"{total} runs into {args.out}", flush=True)
+    t0 = time.perf_counter()
+    rows = run_sweep(spec, args.out, args.workers, args.engine, args.cluster, on_row=report)
+    wall = time.perf_counter() - t0
+    if args.json:
+        print(json.dumps({"out": args.out, "runs": len(rows), "wall_seconds": round(wall, 2)}))
+    else:
+        print(f"sweep table: {args.out}/sweep.csv ({len(rows)} runs in {wall:.1f} s)")
+    return 0 if all(r["status"] in ("done", "stopped") for r in rows) else 3
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m core", description="CNN Kernel Lab engine.")
     sub = p.add_subparsers(dest="command", required=True)
 
     t = sub.add_parser("train", help="train a network and save a run folder")
-    t.add_argument("--preset", choices=("fast", "paper"), default="fast")
+    t.add_argument("--preset", choices=PRESET_NAMES, default="fast")
     for flag, dest, typ, hlp in TRAIN_OVERRIDES:
         t.add_argument(flag, dest=dest, type=typ, default=None, help=hlp)
     t.add_argument("--sawtooth", action="store_true", help="add the fourth class, sawtooth")
@@ -242,6 +300,39 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--quick", action="store_true", help="smaller measurements (for tests)")
     b.add_argument("--json", action="store_true")
     b.set_defaults(func=cmd_bench)
+
+    sw = sub.add_parser("sweep", help="train one preset over settings x seeds; one sweep table")
+    sw.add_argument("--preset", choices=PRESET_NAMES, default="fast")
+    sw.add_argument(
+        "--vary",
+        action="append",
+        default=[],
+        metavar="SETTING=V1,V2",
+        help="a setting to sweep over, e.g. kernels=5,20 or loss=l1,mse (repeatable)",
+    )
+    sw.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="SETTING=V",
+        help="a setting for every run, e.g. n_train=600 (repeatable)",
+    )
+    sw.add_argument("--seeds", default="0-4", help="seeds: a range 0-4 or a list 0,1,7")
+    sw.add_argument("--out", required=True, help="sweep folder: runs/ and sweep.csv go here")
+    sw.add_argument("--workers", type=int, default=None, help="parallel runs (default: all cores)")
+    sw.add_argument(
+        "--engine",
+        choices=("pool", "submitit"),
+        default="pool",
+        help="pool: worker processes here; submitit: a Slurm cluster or its local mode",
+    )
+    sw.add_argument(
+        "--cluster",
+        default=None,
+        help="submitit only: 'local' for processes here, default Slurm if present",
+    )
+    sw.add_argument("--json", action="store_true", help="print one JSON summary line")
+    sw.set_defaults(func=cmd_sweep)
     return p
 
 

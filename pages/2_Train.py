@@ -7,9 +7,10 @@ from pathlib import Path
 import streamlit as st
 
 from core.errors import LabError
-from core.nn.model import ACTIVATIONS, HEADS, OUTPUT_ACTIVATIONS, check_size
+from core.nn.model import ACTIVATIONS, HEADS, OUTPUT_ACTIVATIONS
 from core.training.loop import DEVICES, LOSSES, OPTIMIZERS
 from core.training.presets import PRESET_BLURBS, PRESET_NAMES
+from core.training.published import PUBLISHED, check_trainable
 from core.training.runs import load_run
 from ui import training as tr
 from ui.charts import confusion_chart, metrics_chart
@@ -151,6 +152,8 @@ def header(name: str, exp, n_params: int, problem) -> None:
         st.markdown(tr.summary_text(source, spec, exp, n_params))
         if exp is None:
             show_error(problem)
+            if name == PUBLISHED:
+                tr.show_cpu_estimate(name, spec)
     with buttons:
         r1, r2 = st.columns(2), st.columns(2)
         r1[0].button(
@@ -180,7 +183,7 @@ def main() -> None:
     exp, n_params, problem = None, 0, None
     try:
         exp = tr.build_experiment(name, training_spec()[0])
-        n_params = check_size(exp.model)
+        n_params = check_trainable(exp.model, exp.train)
     except LabError as e:
         problem = e
     header(name, exp, n_params, problem)

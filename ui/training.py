@@ -7,6 +7,7 @@ session state, stops the jobs of browser sessions that have ended, and formats w
 from __future__ import annotations
 
 import dataclasses
+import functools
 import threading
 import time
 from collections.abc import Callable
@@ -16,9 +17,12 @@ import streamlit as st
 from core import render
 from core.data.waveforms import WaveformSpec, class_names
 from core.errors import LabError
+from core.nn.model import ModelConfig
 from core.training.experiment import Experiment
 from core.training.jobs import JobProgress, TrainingJob, job_queue
+from core.training.loop import TrainConfig
 from core.training.presets import PRESET_NAMES, preset
+from core.training.published import cpu_seconds_per_epoch, needs, needs_sentence
 from ui.state import STICKY_KEY, set_sticky, store
 
 JOB_KEY = "lab_train_job"  # the TrainingJob this browser session started (kept across pages)
@@ -50,6 +54,13 @@ def start_training(exp: Experiment) -> TrainingJob:
     job = job_queue().submit(exp, store(), owner=session_id())
     st.session_state[JOB_KEY] = job
     return job
+
+
+@functools.lru_cache(maxsize=4)
+def cpu_epoch_estimate(cfg: ModelConfig, train: TrainConfig) -> str:
+    """What a GPU-only network needs, with one epoch's time measured on this CPU (seconds of
+    work and the network's memory once per process)."""
+    return needs_sentence(needs(cfg, train), cpu_seconds_per_epoch(cfg, train))
 
 
 # -- the Train page's settings: one widget key tr_<field> per setting ---------------------------
@@ -98,7 +109,7 @@ def build_experiment(name: str, spec: WaveformSpec) -> Experiment:
     changed = any(ss[k] != v for k, v in preset_values(name).items())
     return Experiment(
         f"{name}-custom" if changed else name,
-        spec,
+        base.waveforms,  # the page's images, at the size the preset needs
         dataclasses.replace(base.model, **model),
         dataclasses.replace(base.train, **train),
     )
@@ -294,3 +305,14 @@ def parse_widths(text: str) -> tuple[int, ...]:
 def parse_names(text: str) -> tuple[str, ...]:
     """'relu, tanh' -> ('relu', 'tanh')."""
     return tuple(t.strip().lower() for t in text.replace(";", ",").split(",") if t.strip())
+
+
+def show_cpu_estimate(name: str, spec: WaveformSpec) -> None:
+    """A button that times one epoch of the preset's network on this CPU, and the answer."""
+    exp = preset(name, spec)
+    if st.button("Time one epoch on this CPU", key="tr_cpu_estimate", icon=":material/timer:"):
+        with st.spinner("Timing a few steps of the full network (it needs about 2 GB)…"):
+            st.session_state.tr_cpu_estimate_text = cpu_epoch_estimate(exp.model, exp.train)
+    text = st.session_state.get("tr_cpu_estimate_text")
+    if text:
+        st.info(text, icon=":material/timer:")

@@ -19,7 +19,6 @@ from core.errors import LabError
 from core.nn.model import (
     ModelConfig,
     build_model,
-    check_size,
     count_params,
     select_device,
 )
@@ -31,6 +30,7 @@ from core.training.loop import (
     train,
 )
 from core.training.metrics import confusion, evaluate
+from core.training.published import check_trainable
 from core.training.runs import RunStore, RunWriter
 
 CONFIG_VERSION = 1
@@ -125,7 +125,8 @@ def run_experiment(
     run_dir: Path | None = None,
 ) -> RunResult:
     """Generate data, build the network, train and record everything into a new run folder."""
-    check_size(exp.model)  # the limit the Train page shows, for every caller
+    # the limit the Train page shows, for every caller, before generating gigabytes of images
+    check_trainable(exp.model, exp.train)
     store = store or RunStore()
     device = select_device(exp.train.device)
     torch.manual_seed(exp.train.seed)  # dropout draws from the global generator

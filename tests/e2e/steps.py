@@ -496,3 +496,25 @@ def scope_corrupt(page: Page, base_url: str, data: bytes, name: str, shot: Shot 
     no_exception(page)
     shot("scope-corrupt")
     return error.inner_text()
+
+
+@dataclass
+class ClaimsSeen:
+    titles: list[str]
+    verdicts: list[str]
+    charts: int
+
+
+def claims(page: Page, base_url: str, shot: Shot = _no_shot) -> ClaimsSeen:
+    """Open Claims; returns each claim's title, its verdict and how many charts were drawn."""
+    open_page(page, base_url, "Claims", "The study's claims, measured")
+    main = page.locator('[data-testid="stMain"]')
+    verdicts = main.locator('[data-testid="stAlertContentSuccess"]')
+    poll(page, lambda: verdicts.count() >= 5, "the five verdicts")
+    charts = main.locator(CHART)
+    poll(page, lambda: charts.count() >= 5, "the five charts")
+    wait_idle(page)
+    no_exception(page)
+    titles = main.locator("h3").all_inner_texts()
+    shot("claims")
+    return ClaimsSeen(titles, verdicts.all_inner_texts(), charts.count())

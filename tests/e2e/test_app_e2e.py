@@ -15,6 +15,7 @@ from tests.e2e.harness import IN_CI, PLAYWRIGHT_HINT, VIEWPORT, save_screenshot
 if importlib.util.find_spec("playwright") is None and not IN_CI:
     pytest.skip(PLAYWRIGHT_HINT, allow_module_level=True)
 
+from core.training.claims import CLAIMS  # noqa: E402
 from tests.e2e import steps  # noqa: E402  (imports Playwright)
 
 pytestmark = pytest.mark.e2e
@@ -99,3 +100,10 @@ def test_page_opened_first_on_a_fresh_server_has_the_apps_navigation(browser, fr
         assert [t.strip() for t in links][:1] == ["Home"], links
     finally:
         context.close()
+
+
+def test_claims_page_answers_every_claim_from_the_shipped_sweep(page, base_url, shot):
+    seen = steps.claims(page, base_url, shot)
+    assert [t for t in seen.titles if t] == [c.title for c in CLAIMS]
+    assert len(seen.verdicts) == len(CLAIMS) == seen.charts
+    assert all("Verdict:" in v and "Not measured" not in v for v in seen.verdicts), seen.verdicts

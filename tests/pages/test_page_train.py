@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+import torch
 from streamlit.testing.v1 import AppTest
 
 from core.config import to_dict
@@ -169,3 +170,16 @@ def test_watchdog_stops_the_training_of_an_ended_session(tmp_path):
     alive.stop()
     ghost.join(60)
     assert ghost.progress().state == "stopped"
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the page without a CUDA GPU")
+def test_published_preset_says_what_it_needs_instead_of_starting(runs_root, monkeypatch):
+    monkeypatch.setattr(tr, "cpu_epoch_estimate", lambda cfg, train: "about 11 hours an epoch")
+    at = open_page("Train")
+    at.button_group(key="tr_preset").set_value("paper-published").run()
+    assert not at.exception
+    assert "213,416,051 parameters" in at.error[0].value and "CUDA GPU" in at.error[0].value
+    assert at.button(key="tr_start").disabled
+    at.button(key="tr_cpu_estimate").click().run()
+    assert "about 11 hours an epoch" in at.info[0].value
+    assert not list(runs_root.glob("*"))  # nothing started
