@@ -185,7 +185,7 @@ def main() -> None:
         exp = tr.build_experiment(name, training_spec()[0])
         n_params = check_trainable(exp.model, exp.train)
     except LabError as e:
-        problem = e
+        exp, problem = None, e  # nothing to start: the page says why
     header(name, exp, n_params, problem)
     advanced_settings()
     job = tr.session_job()

@@ -25,6 +25,7 @@ PUBLISHED = "paper-published"
 PUBLISHED_SIZE = 500  # pixels a side: the only size whose maps flatten to 226*226
 # Networks above this many weights train only on a CUDA GPU: on a CPU one epoch takes hours.
 GPU_ONLY_PARAMS = 50_000_000
+MEASURE_MAX = 250_000_000  # the published network (213M) and a little more
 BYTES = 4  # float32
 
 
@@ -131,7 +132,9 @@ def check_runnable(
     with `measure` the sentence includes one epoch's time measured on this CPU."""
     n = needs(cfg, train)
     if n.needs_gpu and device.type != "cuda":
-        seconds = cpu_seconds_per_epoch(cfg, train) if measure else None
+        # timing steps of a far bigger network would itself need tens of GB: estimate only up to
+        # the published network's size
+        seconds = cpu_seconds_per_epoch(cfg, train) if measure and n.params <= MEASURE_MAX else None
         raise LabError(
             f"{needs_sentence(n, seconds)} This computer has no CUDA GPU, so the run was not "
             "started; "
