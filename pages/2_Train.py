@@ -6,7 +6,6 @@ from pathlib import Path
 
 import streamlit as st
 
-from core import render
 from core.data.waveforms import class_names
 from core.errors import LabError
 from core.nn.model import ACTIVATIONS, HEADS, OUTPUT_ACTIVATIONS
@@ -15,7 +14,7 @@ from core.training.loop import DEVICES, LOSSES, OPTIMIZERS
 from core.training.presets import PRESET_BLURBS, PRESET_NAMES
 from core.training.runs import load_run
 from ui import training as tr
-from ui.charts import confusion_chart, metrics_chart
+from ui.charts import confusion_chart, live_metrics_rows, live_metrics_spec
 from ui.state import page_link, select_run, show_error, sticky, training_spec
 
 st.set_page_config(
@@ -44,15 +43,9 @@ def show_kernels(p) -> None:
     if p.weights is None:
         st.caption("The kernels appear once training starts.")
         return
-    k, size = p.weights.shape[0], p.weights.shape[-1]
-    ncols = k if k <= 4 else min(k, 3 if k <= 6 else 6)
-    upscale = max(1, min(12, 420 // (ncols * size)))
-    st.image(
-        render.kernel_montage(p.weights, scale="shared", upscale=upscale, ncols=ncols),
-        output_format="PNG",
-    )
-    vmax = float(render.kernel_vmax(p.weights).max())
-    st.image(render.colourbar(vmax, width=min(420, ncols * size * upscale)), output_format="PNG")
+    montage, bar, _ = tr.kernel_pngs(p, width=420)
+    st.image(montage)
+    st.image(bar)
     st.caption(f"Snapshot {p.frames} · red = positive weight, blue = negative, white = 0.")
 
 
@@ -79,19 +72,19 @@ def show_metrics(p, uses_bits: bool) -> None:
 
 def show_status(job, p, settling: bool) -> None:
     """The run's state in words; a plain running run says it on the progress bar instead."""
-    if p.state == "queued":
-        st.info(
-            f"Another training is running; yours is number {p.queue_position} in line "
-            "and starts when it finishes.",
-            icon=":material/hourglass_top:",
-        )
-    elif p.state == "running" and job.control.stopped:
-        st.info("Stopping after the current step…", icon=":material/stop_circle:")
+    waiting = tr.waiting_text(p)
+    if waiting:
+        st.info(waiting, icon=":material/hourglass_top:")
+    elif p.state == "queued":
+        st.info("Starting the training process…", icon=":material/hourglass_top:")
+    elif p.state == "stopping" or (p.state == "running" and job.control.stopped):
+        st.info(p.message if p.state == "stopping" else "Stopping…", icon=":material/stop_circle:")
     elif p.state == "running" and job.control.paused:
         st.info("Pausing after the current step…", icon=":material/pause_circle:")
     elif p.state == "paused":
         st.info(
-            f"{p.message} Press Resume to go on, or Stop to end the run and keep it.",
+            f"{p.message} Press Resume to go on, Step for one more step, or Stop to end the run "
+            "and keep it.",
             icon=":material/pause_circle:",
         )
     elif settling:
@@ -148,11 +141,10 @@ def live(job, polling: bool = False) -> None:
     charts, side = st.columns([3, 2], gap="large")
     with charts:
         if p.metrics:
-            chart = metrics_chart(
-                p.metrics, loss_name=LOSS_LABELS[exp.train.loss], panel_height=75,
-                x_max=p.total_steps or None,
-            )  # fmt: skip
-            st.altair_chart(chart)
+            spec = live_metrics_spec(
+                LOSS_LABELS[exp.train.loss], p.total_steps, exp.train.uses_bit_targets, 75
+            )
+            st.vega_lite_chart(live_metrics_rows(p.metrics), spec, key="tr_curves")
         else:
             st.caption("The curves appear after the first check on the held-out images.")
     with side:
@@ -186,10 +178,12 @@ try:
 except LabError as e:
     exp, problem = None, e
 
+tr.warm_up()
 job = tr.session_job()
 p = job.progress() if job else None
 busy = p is not None and not (p.finished and not job.alive)
 paused = busy and job.control.paused
+training = busy and p.state in ("running", "paused") and not job.control.stopped
 
 top, info, buttons = st.columns([7, 8, 6], gap="medium")
 with top:
@@ -217,7 +211,7 @@ with info:
     if exp is None:
         show_error(problem)
 with buttons:
-    r1, r2 = st.columns(2), st.columns(2)
+    r1, r2 = st.columns(2), st.columns(3)
     r1[0].button(
         "Start", key="tr_start", type="primary", icon=":material/play_arrow:", on_click=start,
         args=(exp,), disabled=busy or exp is None, width="stretch",
@@ -227,12 +221,18 @@ with buttons:
         on_click=job.stop if job else None, width="stretch",
     )  # fmt: skip
     r2[0].button(
-        "Pause", key="tr_pause", icon=":material/pause_circle:", disabled=not busy or paused,
-        on_click=job.pause if job else None, width="stretch",
+        "Pause", key="tr_pause", icon=":material/pause_circle:",
+        disabled=not training or paused, on_click=job.pause if job else None, width="stretch",
     )  # fmt: skip
     r2[1].button(
-        "Resume", key="tr_resume", icon=":material/resume:", disabled=not paused,
-        on_click=job.resume if job else None, width="stretch",
+        "Resume", key="tr_resume", icon=":material/resume:",
+        disabled=not paused or bool(p.queue_position), on_click=job.resume if job else None,
+        width="stretch",
+    )  # fmt: skip
+    r2[2].button(
+        "Step", key="tr_step", icon=":material/skip_next:", help="One training step, then pause.",
+        disabled=not (paused and p.state == "paused"), on_click=job.step_once if job else None,
+        width="stretch",
     )  # fmt: skip
 
 with st.expander("Advanced settings: the network and how it trains"):

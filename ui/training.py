@@ -15,9 +15,11 @@ from collections.abc import Callable
 import streamlit as st
 import torch
 
+from core import render
 from core.data.waveforms import WaveformSpec
 from core.errors import LabError
 from core.nn.model import ModelConfig, build_model, count_params
+from core.training import worker
 from core.training.experiment import Experiment
 from core.training.jobs import JobProgress, TrainingJob, job_queue
 from core.training.presets import preset
@@ -26,8 +28,9 @@ from ui.state import set_sticky, store
 JOB_KEY = "lab_train_job"  # the TrainingJob this browser session started (kept across pages)
 ADOPTED_KEY = "lab_train_adopted"  # id of the finished job whose run was made the current run
 MAX_PARAMS = 50_000_000  # larger networks would take minutes a step and gigabytes on a laptop
-WATCH_EVERY_S = 3.0
-GRACE_S = 20.0  # a session gone this long has ended (a brief reconnect keeps its id)
+WATCH_EVERY_S = 0.5
+GRACE_S = 2.0  # a session gone this long has ended (a brief reconnect keeps its id and its run)
+KERNELS_KEY = "lab_train_kernels"  # (job id, frame, width) -> the PNGs drawn for it last
 
 _watch_lock = threading.Lock()
 _watchdog: threading.Thread | None = None
@@ -45,6 +48,35 @@ def session_id() -> str:
 def session_job() -> TrainingJob | None:
     """The job this session started last, if any."""
     return st.session_state.get(JOB_KEY)
+
+
+def warm_up() -> None:
+    """Start the training fork server in the background, so Start does not wait for torch."""
+    global _warming
+    with _watch_lock:
+        if _warming is None:
+            _warming = threading.Thread(target=worker.warm_up, name="train-warm-up", daemon=True)
+            _warming.start()
+
+
+_warming: threading.Thread | None = None
+
+
+def kernel_pngs(p: JobProgress, width: int) -> tuple[bytes, bytes, int]:
+    """(montage PNG, colour bar PNG, columns) of the job's latest kernels, drawn once per snapshot:
+    the page redraws every second, the kernels change only with a new snapshot."""
+    key = (p.id, p.frames, width)
+    cached = st.session_state.get(KERNELS_KEY)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    k, size = p.weights.shape[0], p.weights.shape[-1]
+    ncols = k if k <= 4 else min(k, 3 if k <= 6 else 6)
+    upscale = max(1, min(12, width // (ncols * size)))
+    montage = render.montage_png(p.weights, scale="shared", upscale=upscale, ncols=ncols)
+    vmax = float(render.kernel_vmax(p.weights).max())
+    bar = render.colourbar_png(vmax, width=min(width, ncols * size * upscale))
+    st.session_state[KERNELS_KEY] = (key, (montage, bar, ncols))
+    return montage, bar, ncols
 
 
 def start_training(exp: Experiment) -> TrainingJob:
@@ -184,6 +216,17 @@ def progress_text(p: JobProgress, epochs: int) -> str:
     if p.eta is not None and p.state == "running":
         text += f" · about {duration(p.eta)} left"
     return text
+
+
+def waiting_text(p: JobProgress) -> str | None:
+    """What a run in line is waiting for, with its place and an honest wait; None if not in line."""
+    if not p.queue_position:
+        return None
+    what = "to resume" if p.state == "paused" else "to start"
+    return (
+        f"All training slots on this server are in use. Yours is number {p.queue_position} in "
+        f"line {what}: {p.wait}."
+    )
 
 
 def parse_widths(text: str) -> tuple[int, ...]:

@@ -7,7 +7,6 @@ folders, the CLI draws a progress bar, the app's background thread feeds its cha
 from __future__ import annotations
 
 import math
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields
@@ -18,6 +17,8 @@ import torch
 import torch.nn.functional as F
 
 from core.errors import LabError
+from core.nn.interrupt import StepInterrupted, interruptible
+from core.training.control import TrainControl
 
 LOSSES = ("cross_entropy", "l1", "mse", "bce")
 OPTIMIZERS = ("adam", "sgd")
@@ -103,40 +104,9 @@ def train_config_from_dict(d: dict) -> TrainConfig:
     return TrainConfig(**d)
 
 
-class TrainControl:
-    """Cooperative pause/resume/stop, safe to call from another thread."""
-
-    def __init__(self) -> None:
-        self._stop = threading.Event()
-        self._running = threading.Event()
-        self._running.set()
-
-    def pause(self) -> None:
-        self._running.clear()
-
-    def resume(self) -> None:
-        self._running.set()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._running.set()  # wake a paused loop so it can see the stop
-
-    @property
-    def paused(self) -> bool:
-        return not self._running.is_set()
-
-    @property
-    def stopped(self) -> bool:
-        return self._stop.is_set()
-
-    def wait_if_paused(self, timeout: float = 0.2) -> bool:
-        """Block while paused; True once running again (or stopping)."""
-        return self._running.wait(timeout)
-
-
 @dataclass
 class TrainEvent:
-    """One thing that happened: kind is start, snapshot, metrics, paused, resumed or end."""
+    """One thing that happened: start, snapshot, metrics, paused, resumed, stopping or end."""
 
     kind: str
     step: int
@@ -271,28 +241,44 @@ def train(
         return row
 
     finished = False
+    order_epoch, last_snap = -1, 0
+    single = False  # this step was asked for with Step while paused
     while not finished and step < total:
-        if step % spe == 0:
+        if step // spe != order_epoch:
+            order_epoch = step // spe
             order = torch.randperm(len(x_tr), generator=gen).to(device)
+        single = False
         if control.paused and not control.stopped:
             t_pause = time.perf_counter()
             yield TrainEvent("paused", step, step / spe)
             while not control.wait_if_paused():
-                pass
+                if control.take_step():
+                    single = True
+                    break
             paused_for += time.perf_counter() - t_pause
-            yield TrainEvent("resumed", step, step / spe)
+            if not single:
+                yield TrainEvent("resumed", step, step / spe)
         if control.stopped:
             status, message = "stopped", f"Stopped at step {step} of {total}."
+            yield TrainEvent("stopping", step, step / spe)  # no more steps; saving follows
             break
         b = step % spe
         idx = order[b * cfg.batch_size : (b + 1) * cfg.batch_size]
         xb, yb = x_tr[idx], y_tr[idx]
         t0 = time.perf_counter()
-        out = model(xb)
-        target = F.one_hot(yb, out.shape[1]).to(out.dtype) if cfg.uses_bit_targets else None
-        loss = loss_fn(out, yb, target)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
+        rng = torch.get_rng_state()  # dropout's draws, put back if the step is abandoned
+        try:
+            with interruptible(_stop_check(control, single)):
+                out = model(xb)
+                target = F.one_hot(yb, out.shape[1]).to(out.dtype) if cfg.uses_bit_targets else None
+                loss = loss_fn(out, yb, target)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+        except StepInterrupted:  # Stop or Pause part way: the weights have not changed yet
+            opt.zero_grad(set_to_none=True)
+            torch.set_rng_state(rng)
+            t_train += time.perf_counter() - t0
+            continue
         opt.step()
         t_train += time.perf_counter() - t0
         step += 1
@@ -304,7 +290,8 @@ def train(
         acc["correct"] += (out.argmax(1) == yb).sum().item()
         acc["seen"] += len(yb)
         over_time = cfg.max_seconds is not None and t_train >= cfg.max_seconds
-        if step % snap_every == 0:
+        if step % snap_every == 0 or single:  # a single step always shows its kernels
+            last_snap = step
             yield snapshot(step, step / spe)
         if step % eval_every == 0 or step == total or over_time:
             last_row = measure(step)
@@ -320,7 +307,7 @@ def train(
     if status == "stopped" and acc["seen"] > 0:
         last_row = measure(step)  # a stopped run keeps what it learned since the last evaluation
         yield TrainEvent("metrics", step, step / spe, dict(last_row))
-    if step % snap_every != 0 and status != "diverged":
+    if step != last_snap and status != "diverged":
         yield snapshot(step, step / spe)
     if status == "done" and last_row.get("plateau"):
         message += " The loss stalled on a plateau: the run looks stuck."
@@ -335,6 +322,11 @@ def train(
             "train_seconds": t_train,
         },
     )
+
+
+def _stop_check(control: TrainControl, single: bool):
+    """When to abandon a step: on Stop, and on Pause unless it is a single step taken paused."""
+    return (lambda: control.stopped) if single else control.should_interrupt
 
 
 def _output_size(model: torch.nn.Module, x1: torch.Tensor) -> int:
