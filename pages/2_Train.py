@@ -218,20 +218,20 @@ with buttons:
     )  # fmt: skip
     r1[1].button(
         "Stop", key="tr_stop", icon=":material/stop_circle:", disabled=not busy,
-        on_click=job.stop if job else None, width="stretch",
+        on_click=tr.act, args=(job, "stop"), width="stretch",
     )  # fmt: skip
     r2[0].button(
         "Pause", key="tr_pause", icon=":material/pause_circle:",
-        disabled=not training or paused, on_click=job.pause if job else None, width="stretch",
+        disabled=not training or paused, on_click=tr.act, args=(job, "pause"), width="stretch",
     )  # fmt: skip
     r2[1].button(
         "Resume", key="tr_resume", icon=":material/resume:",
-        disabled=not paused or bool(p.queue_position), on_click=job.resume if job else None,
+        disabled=not paused or bool(p.queue_position), on_click=tr.act, args=(job, "resume"),
         width="stretch",
     )  # fmt: skip
     r2[2].button(
         "Step", key="tr_step", icon=":material/skip_next:", help="One training step, then pause.",
-        disabled=not (paused and p.state == "paused"), on_click=job.step_once if job else None,
+        disabled=not (paused and p.state == "paused"), on_click=tr.act, args=(job, "step_once"),
         width="stretch",
     )  # fmt: skip
 

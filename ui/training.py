@@ -79,6 +79,25 @@ def kernel_pngs(p: JobProgress, width: int) -> tuple[bytes, bytes, int]:
     return montage, bar, ncols
 
 
+ACK_S = 0.6  # how long a button waits for the worker to confirm, so the redraw shows it done
+_DONE = {
+    "pause": lambda p, before: p.state == "paused",
+    "resume": lambda p, before: p.state == "running" or bool(p.queue_position),
+    "step_once": lambda p, before: p.step > before.step,
+    "stop": lambda p, before: p.state == "stopping" or p.finished,
+}
+
+
+def act(job: TrainingJob, action: str) -> None:
+    """A Pause/Resume/Step/Stop button's callback: ask the job, then wait up to ACK_S for its
+    worker to report it, so the page drawn right after the click already says so."""
+    before = job.progress()
+    getattr(job, action)()
+    deadline = time.monotonic() + ACK_S
+    while time.monotonic() < deadline and not _DONE[action](job.progress(), before):
+        time.sleep(0.02)
+
+
 def start_training(exp: Experiment) -> TrainingJob:
     """Queue `exp` process-wide, owned by this session; it trains as soon as the CPU is free."""
     ensure_watchdog()
