@@ -82,7 +82,8 @@ def train_in_worker(
     import torch
 
     torch.set_num_threads(max(1, threads))
-    signal.signal(signal.SIGTERM, lambda *_: control.stop())
+    # A thread sets the flag: the handler may interrupt the main thread inside the flag's own lock.
+    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=control.stop).start())
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in the server's terminal: SIGTERM follows
     threading.Thread(target=_watch_parent, args=(parent_pid, control), daemon=True).start()
     try:
