@@ -19,6 +19,8 @@ import signal
 import threading
 import time
 import traceback
+from multiprocessing import popen_forkserver, spawn
+from multiprocessing.context import ForkServerProcess
 from pathlib import Path
 
 from core.errors import LabError
@@ -41,6 +43,47 @@ def context() -> multiprocessing.context.BaseContext:
             ctx.set_forkserver_preload(["core.training.worker"])
             _ctx = ctx
         return _ctx
+
+
+class _SpawnWithoutMain:
+    """multiprocessing.spawn, except that a child is not told to re-run the parent's __main__.
+
+    Streamlit runs each page script as the module `__main__`; multiprocessing would make every
+    worker execute the page again (in bare mode, with its imports and widgets) before training.
+    A worker needs nothing from __main__: its target lives in this module.
+    """
+
+    def __getattr__(self, name: str):
+        return getattr(spawn, name)
+
+    @staticmethod
+    def get_preparation_data(name: str) -> dict:
+        data = spawn.get_preparation_data(name)
+        data.pop("init_main_from_path", None)
+        data.pop("init_main_from_name", None)
+        return data
+
+
+_launch_lock = threading.Lock()
+
+
+class _WorkerPopen(popen_forkserver.Popen):
+    def _launch(self, process_obj) -> None:
+        with _launch_lock:  # popen_forkserver looks `spawn` up at call time
+            popen_forkserver.spawn = _SpawnWithoutMain()
+            try:
+                super()._launch(process_obj)
+            finally:
+                popen_forkserver.spawn = spawn
+
+
+class WorkerProcess(ForkServerProcess):
+    """A process forked by the fork server that never runs the parent's __main__ module."""
+
+    @staticmethod
+    def _Popen(process_obj):
+        context()  # the fork server preloads this module
+        return _WorkerPopen(process_obj)
 
 
 def warm_up() -> None:

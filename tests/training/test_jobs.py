@@ -132,3 +132,27 @@ def _exists(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
     except OSError:
         return False
+
+
+PAGE_LIKE = """
+import sys
+sys.path.insert(0, {repo!r})
+with open({marks!r}, "a") as f:  # runs on import, as a Streamlit page's code does
+    f.write("ran\\n")
+from core.training.jobs import JobQueue
+from core.training.presets import preset
+from core.training.runs import RunStore
+exp = preset("fast").with_changes(n_train=60, n_test=30, batch_size=30, epochs=1)
+job = JobQueue(slots=1).submit(exp, RunStore({root!r}), "x")
+job.join(300)
+print(job.progress().state)
+"""
+
+
+def test_a_worker_never_runs_the_servers_main_script(tmp_path):
+    """Streamlit runs pages as __main__: a worker must not execute the page again."""
+    marks, script = tmp_path / "marks.txt", tmp_path / "page.py"
+    script.write_text(PAGE_LIKE.format(repo=str(REPO), marks=str(marks), root=str(tmp_path)))
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
+    assert out.stdout.strip().splitlines()[-1] == "done", out.stderr[-2000:]
+    assert marks.read_text() == "ran\n"
