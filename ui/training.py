@@ -1,7 +1,8 @@
 """Streamlit side of background training: the session's job, a watchdog for ended sessions, helpers.
 
-The training thread itself (core.jobs) never calls Streamlit. This module keeps the session's job in
-session state, stops the jobs of browser sessions that have ended, and formats what the page shows.
+Training runs in worker processes (core.training.jobs) that never call Streamlit. This module keeps
+the session's job in session state, stops the jobs of browser sessions that have ended (within about
+GRACE_S + WATCH_EVERY_S), answers the page's buttons and formats what the page shows.
 """
 
 from __future__ import annotations

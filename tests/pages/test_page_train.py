@@ -52,7 +52,7 @@ def smoke(at: AppTest, epochs: int = 1) -> None:
     assert not at.exception and not at.error
 
 
-def wait_until(at: AppTest, done, timeout: float = 45.0) -> None:
+def wait_until(at: AppTest, done, timeout: float = 120.0) -> None:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         at.run()
