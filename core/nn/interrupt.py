@@ -38,3 +38,27 @@ def checkpoint() -> None:
     check = getattr(_local, "check", None)
     if check is not None and check():
         raise StepInterrupted
+
+
+def _grad_checkpoint(grad):
+    checkpoint()
+    return None  # the gradient passes unchanged
+
+
+def add_cancellation_points(model) -> list:
+    """A checkpoint before each layer's forward pass and before its backward pass, so a step of a
+    network without FFT convolutions stops promptly too. Returns the hook handles to remove."""
+    import torch
+
+    def before(module, args) -> None:
+        checkpoint()
+
+    def after(module, args, out) -> None:
+        if isinstance(out, torch.Tensor) and out.requires_grad:
+            out.register_hook(_grad_checkpoint)
+
+    handles = []
+    for m in model.modules():
+        if m is not model:
+            handles += [m.register_forward_pre_hook(before), m.register_forward_hook(after)]
+    return handles

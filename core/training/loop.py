@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from core.errors import LabError
-from core.nn.interrupt import StepInterrupted, interruptible
+from core.nn.interrupt import StepInterrupted, add_cancellation_points, interruptible
 from core.training.control import TrainControl
 
 LOSSES = ("cross_entropy", "l1", "mse", "bce")
@@ -192,6 +192,7 @@ def train(
     if n_out < n_classes:
         raise LabError(f"The network has {n_out} outputs but the data has {n_classes} classes.")
     model.to(device).train()
+    hooks = add_cancellation_points(model)  # Stop and Pause act inside a long step
     opt = _make_optimizer(cfg, model.parameters())
     loss_fn = _loss_fn(cfg.loss)
     gen = torch.Generator().manual_seed(cfg.seed + 1)
@@ -309,6 +310,8 @@ def train(
         yield TrainEvent("metrics", step, step / spe, dict(last_row))
     if step != last_snap and status != "diverged":
         yield snapshot(step, step / spe)
+    for h in hooks:
+        h.remove()
     if status == "done" and last_row.get("plateau"):
         message += " The loss stalled on a plateau: the run looks stuck."
     yield TrainEvent(
