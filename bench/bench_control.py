@@ -1,5 +1,5 @@
 """How fast Pause, Resume, Stop and Step act on a run in its worker process, on both presets:
-python bench/bench_control.py [trials]
+python bench/bench_control.py [trials] [preset ...]
 
 Issue 11's target: each takes effect within 0.5 s, the study's long steps (batch 1000, seconds to
 tens of seconds each) included. Drives the same `JobQueue` the Train page uses and times, from the
@@ -65,9 +65,9 @@ def measure(name: str, trials: int) -> dict[str, list[float]]:
     return times
 
 
-def main(trials: int) -> int:
+def main(trials: int, names: list[str]) -> int:
     ok = True
-    for name in EXPERIMENTS:
+    for name in names or EXPERIMENTS:
         times = measure(name, trials)
         cells = []
         for what, values in times.items():
@@ -82,4 +82,4 @@ def main(trials: int) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(int(sys.argv[1]) if len(sys.argv) > 1 else 5))
+    sys.exit(main(int(sys.argv[1]) if len(sys.argv) > 1 else 5, sys.argv[2:]))
