@@ -211,7 +211,7 @@ with info:
     if exp is None:
         show_error(problem)
 with buttons:
-    r1, r2 = st.columns(2), st.columns(3)
+    r1, r2 = st.columns(2), st.columns(2)
     r1[0].button(
         "Start", key="tr_start", type="primary", icon=":material/play_arrow:", on_click=start,
         args=(exp,), disabled=busy or exp is None, width="stretch",
@@ -229,7 +229,7 @@ with buttons:
         disabled=not paused or bool(p.queue_position), on_click=tr.act, args=(job, "resume"),
         width="stretch",
     )  # fmt: skip
-    r2[2].button(
+    st.button(
         "Step", key="tr_step", icon=":material/skip_next:", help="One training step, then pause.",
         disabled=not (paused and p.state == "paused"), on_click=tr.act, args=(job, "step_once"),
         width="stretch",
