@@ -8,6 +8,7 @@ import streamlit as st
 
 from ui import training as tr
 from ui.charts import metrics_chart
+from ui.heap import settle_heap
 from ui.state import is_example, page_link, run_picker
 
 HERE = Path(__file__).parent
@@ -97,3 +98,4 @@ PAGES = [st.Page(home, title="Home", icon=":material/home:", default=True)] + [
     st.Page(page, title=title.split(" · ")[1], icon=icon) for page, title, icon, _ in STEPS
 ]
 st.navigation(PAGES).run()
+settle_heap()  # after the page's imports: keeps each run's garbage collection cheap

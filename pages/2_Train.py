@@ -13,7 +13,7 @@ from core.training.presets import PRESET_BLURBS, PRESET_NAMES
 from core.training.published import PUBLISHED, check_trainable
 from core.training.runs import load_run
 from ui import training as tr
-from ui.charts import confusion_chart, metrics_chart
+from ui.charts import confusion_chart, live_metrics_rows, live_metrics_spec
 from ui.state import page_link, select_run, show_error, sticky, training_spec
 
 st.set_page_config(
@@ -57,11 +57,10 @@ def live(job, polling: bool = False) -> None:
     charts, side = st.columns([3, 2], gap="large")
     with charts:
         if p.metrics:
-            chart = metrics_chart(
-                p.metrics, loss_name=tr.LOSS_LABELS[exp.train.loss], panel_height=75,
-                x_max=p.total_steps or None,
-            )  # fmt: skip
-            st.altair_chart(chart)
+            spec = live_metrics_spec(
+                tr.LOSS_LABELS[exp.train.loss], p.total_steps, exp.train.uses_bit_targets, 75
+            )  # a fixed spec: each redraw sends only the rows
+            st.vega_lite_chart(live_metrics_rows(p.metrics), spec, key="tr_curves")
         else:
             st.caption("The curves appear after the first check on the held-out images.")
     with side:
@@ -155,26 +154,40 @@ def header(name: str, exp, n_params: int, problem) -> None:
             if name == PUBLISHED:
                 tr.show_cpu_estimate(name, spec)
     with buttons:
-        r1, r2 = st.columns(2), st.columns(2)
-        r1[0].button(
-            "Start", key="tr_start", type="primary", icon=":material/play_arrow:",
-            on_click=tr.start_training, args=(exp,), disabled=busy or exp is None, width="stretch",
-        )  # fmt: skip
-        r1[1].button(
-            "Stop", key="tr_stop", icon=":material/stop_circle:", disabled=not busy,
-            on_click=job.stop if job else None, width="stretch",
-        )  # fmt: skip
-        r2[0].button(
-            "Pause", key="tr_pause", icon=":material/pause_circle:", disabled=not busy or paused,
-            on_click=job.pause if job else None, width="stretch",
-        )  # fmt: skip
-        r2[1].button(
-            "Resume", key="tr_resume", icon=":material/resume:", disabled=not paused,
-            on_click=job.resume if job else None, width="stretch",
-        )  # fmt: skip
+        control_buttons(job, exp, busy, paused)
+
+
+def control_buttons(job, exp, busy: bool, paused: bool) -> None:
+    """Start, Stop, Pause, Resume and Step; each acts on the training process at once."""
+    p = job.progress() if job else None
+    training = busy and p.state in ("running", "paused") and not job.control.stopped
+    r1, r2 = st.columns(2), st.columns(2)
+    r1[0].button(
+        "Start", key="tr_start", type="primary", icon=":material/play_arrow:",
+        on_click=tr.start_training, args=(exp,), disabled=busy or exp is None, width="stretch",
+    )  # fmt: skip
+    r1[1].button(
+        "Stop", key="tr_stop", icon=":material/stop_circle:", disabled=not busy,
+        on_click=tr.act, args=(job, "stop"), width="stretch",
+    )  # fmt: skip
+    r2[0].button(
+        "Pause", key="tr_pause", icon=":material/pause_circle:",
+        disabled=not training or paused, on_click=tr.act, args=(job, "pause"), width="stretch",
+    )  # fmt: skip
+    r2[1].button(
+        "Resume", key="tr_resume", icon=":material/resume:",
+        disabled=not paused or bool(p and p.queue_position), on_click=tr.act,
+        args=(job, "resume"), width="stretch",
+    )  # fmt: skip
+    st.button(
+        "Step", key="tr_step", icon=":material/skip_next:", help="One training step, then pause.",
+        disabled=not (paused and p.state == "paused"), on_click=tr.act, args=(job, "step_once"),
+        width="stretch",
+    )  # fmt: skip
 
 
 def main() -> None:
+    tr.warm_up()  # the training processes' forkserver, started before the first Start
     st.title("Train")
     name = tr.chosen_preset()
     for key, value in tr.preset_values(name).items():

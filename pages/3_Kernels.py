@@ -8,7 +8,7 @@ import streamlit as st
 
 from core import render
 from core.interpret import snapshot as insight
-from ui import kernel_insight
+from ui import kernel_insight, player
 from ui import kernels as uk
 from ui.charts import metrics_chart
 from ui.state import run_picker, sticky
@@ -27,27 +27,12 @@ def toggle_play(n_frames: int) -> None:
         st.session_state[FRAME] = 0  # play from the start when parked on the last snapshot
 
 
-def advance(n_frames: int) -> None:
-    """One animation tick: next snapshot, looping or stopping at the end."""
-    nxt = st.session_state[FRAME] + 1
-    if nxt < n_frames:
-        st.session_state[FRAME] = nxt
-    elif st.session_state[LOOP]:
-        st.session_state[FRAME] = 0
-    else:
-        st.session_state[PLAYING] = False
-        st.rerun()  # a full rerun, so the fragment is defined again without run_every
-
-
-def frame_panel(run, snaps, view: str, scale: str, defined_playing: bool) -> None:
-    """Play button, slider, montage, chart with marker, enlarged kernel: reruns on its own."""
+def frame_panel(run, snaps, view: str, scale: str) -> None:
+    """Play button, slider, montage, chart with marker, enlarged kernel: reruns on its own.
+    Playing runs in the browser (ui.player), so no rerun is needed per frame."""
     n = len(snaps)
     playing = st.session_state[PLAYING] and n > 1
-    if playing != defined_playing:
-        st.rerun()  # Play or Pause was pressed: define the fragment again with(out) run_every
     uk.clamp_frame(FRAME, n, "kernels_frame_run", str(run.path))
-    if playing:
-        advance(n)
     c_play, c_slider = st.columns([1, 6], vertical_alignment="bottom")
     c_play.button(
         "Pause" if playing else "Play",
@@ -59,15 +44,20 @@ def frame_panel(run, snaps, view: str, scale: str, defined_playing: bool) -> Non
         disabled=n < 2,
         width="stretch",
     )
-    if n > 1:
+    if n > 1 and not playing:
         c_slider.select_slider(
             "Snapshot (drag to travel through training)",
             options=range(n),
             format_func=lambda i: uk.frame_label(snaps, i),
             key=FRAME,
         )
-    else:
+    elif n <= 1:
         c_slider.info("This run has a single snapshot so far, so there is nothing to play yet.")
+    else:
+        c_slider.caption(
+            f"Playing {st.session_state[SPEED]} snapshots a second in your browser; Pause (or the "
+            "player's own button) to stop. Pause here returns to the slider and every detail."
+        )
     frame = st.session_state[FRAME]
     kernels = render.kernel_view(snaps.weights, frame, view)  # (k, K, K)
     vmax = render.kernel_vmax(kernels, scale)  # (k,)
@@ -75,6 +65,13 @@ def frame_panel(run, snaps, view: str, scale: str, defined_playing: bool) -> Non
     ncols, upscale = render.montage_grid(k, ksize, 620)
     order = "left to right" if ncols == k else "left to right, top to bottom"
     left, right = st.columns([3, 2], gap="medium")
+    if playing:  # the browser animates every snapshot; the curves stay as they are
+        with left:
+            player.show(run, snaps, view, scale, st.session_state[SPEED],
+                        st.session_state[LOOP], frame)  # fmt: skip
+        if run.metrics:
+            right.altair_chart(metrics_chart(run.metrics))
+        return
     with left:
         st.markdown(
             f"**Snapshot {frame + 1} of {n}** · {uk.frame_label(snaps, frame)} · "
@@ -165,9 +162,7 @@ def main() -> None:
     ):
         st.select_slider("Speed (snapshots a second)", options=uk.SPEEDS, key=SPEED)
         st.checkbox("Loop at the end", key=LOOP)
-    playing = st.session_state[PLAYING] and len(snaps) > 1
-    run_every = 1.0 / st.session_state[SPEED] if playing else None
-    st.fragment(run_every=run_every)(frame_panel)(run, snaps, view, scale, playing)
+    st.fragment(frame_panel)(run, snaps, view, scale)
     uk.exports(run, snaps, view, scale, fps=2.0 * st.session_state[SPEED])
     kernel_insight.section(run, snaps, FRAME)
 

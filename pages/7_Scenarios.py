@@ -31,8 +31,8 @@ def follow(polling: bool) -> None:
     if not done:
         st.button("Stop this scenario", key="scen_stop", icon=":material/stop_circle:",
                   on_click=run.stop)  # fmt: skip
-        st.caption("The runs train one after the other, in the background: you can look at "
-                   "other pages meanwhile.")  # fmt: skip
+        st.caption("The runs train in the background, side by side where the server has the "
+                   "cores: you can look at other pages meanwhile.")  # fmt: skip
         return
     if polling:
         st.rerun()  # redraw the whole page: buttons on again, no more polling
@@ -72,6 +72,8 @@ def main() -> None:
                 )
             button.button(
                 f"Run it (about {sc.seconds} s)",
+                help="Training time of both runs on an idle 2-core laptop (bench/"
+                "bench_scenarios.py); add a few seconds to start, and more while others train.",
                 key=f"scen_run_{sc.key}",
                 type="primary",
                 icon=":material/play_arrow:",

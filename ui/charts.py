@@ -174,3 +174,61 @@ def confusion_chart(matrix: Sequence[Sequence[int]], classes: Sequence[str]) -> 
         .properties(width=side, height=side)
         .configure_axis(labelFontSize=13, titleFontSize=13)
     )
+
+
+# -- the live Train page's curves: one fixed spec, only the data grows ---------------------------
+def live_metrics_spec(loss_name: str, total_steps: int, strict: bool, panel_height: int) -> dict:
+    """A Vega-Lite spec for the three panels of a run in progress, the same every redraw.
+
+    The x axis ends at the run's last step from the start and the spec never changes while the run
+    trains, so the browser only appends the new points (`live_metrics_rows`) instead of drawing the
+    chart again, and the server builds no Altair objects each second.
+    """
+    panels = []
+    for i, (title, keys, domain) in enumerate(PANELS):
+        names = [s for k, s in keys if k != "test_strict" or strict]
+        if i == 0:
+            title = f"Loss ({loss_name})"
+        if strict and i == len(PANELS) - 1:
+            title += " (orange: the study's strict rule)"
+        last = i == len(PANELS) - 1
+        y_scale = {"domain": list(domain)} if domain else {"zero": True, "nice": True}
+        y_axis = {"format": ".0%", "tickCount": 5} if domain else {"tickCount": 4}
+        panels.append(
+            {
+                "title": {"text": title, "anchor": "start", "frame": "group", "fontSize": 14,
+                          "offset": 4},
+                "height": panel_height,
+                "width": "container",
+                "transform": [{"filter": {"field": "panel", "equal": i}}],
+                "mark": {"type": "line", "strokeWidth": 2.5, "clip": True},
+                "encoding": {
+                    "x": {"field": "x", "type": "quantitative", "title": X_TITLES["step"] if last
+                          else None, "scale": {"domain": [0, max(1, total_steps)], "nice": False},
+                          "axis": {"labels": last, "ticks": last}},
+                    "y": {"field": "y", "type": "quantitative", "title": None, "scale": y_scale,
+                          "axis": y_axis},
+                    "color": {"field": "series", "type": "nominal", "legend": None,
+                              "scale": {"domain": names, "range": [COLOURS[n] for n in names]}},
+                },
+            }
+        )  # fmt: skip
+    return {
+        "vconcat": panels,
+        "spacing": 8,
+        "resolve": {"scale": {"color": "independent"}},
+        "config": {
+            "axis": {"labelFontSize": 12, "titleFontSize": 13, "gridOpacity": 0.3},
+            "view": {"strokeWidth": 0},
+        },
+    }
+
+
+def live_metrics_rows(metrics: Sequence[dict]) -> pd.DataFrame:
+    """Metrics rows -> the long table `live_metrics_spec` draws: x (step), y, series, panel."""
+    rows = []
+    for i, (_, keys, _) in enumerate(PANELS):
+        for r in _panel_rows(metrics, "step", keys):
+            rows.append({"x": r["x"], "y": r["y"], "series": r["series"], "panel": i})
+    rows.sort(key=lambda r: r["x"])  # new points come last, so the browser can append them
+    return pd.DataFrame(rows, columns=["x", "y", "series", "panel"])

@@ -14,7 +14,7 @@ from core.errors import RunError
 from core.training.runs import Run, Snapshots, load_snapshots, metrics_to_csv
 
 # Playback speeds offered on the page, in snapshots a second.
-SPEEDS = (1, 2, 4, 8)
+SPEEDS = (1, 2, 4, 8, 10, 15, 20, 30)
 GIF_KEY = "kernels_gif"  # the GIF made on request, with what it was made of
 SCALE_LABELS = {"shared": "shared", "per_kernel": "per kernel"}
 VIEW_SHORT = {"weights": "weights", "change_init": "since start", "change_prev": "since last"}

@@ -39,7 +39,7 @@ class ScenarioRun:
 
 
 def start_scenario(sc: Scenario) -> ScenarioRun:
-    """Queue the scenario's runs (they train one at a time, after any training already queued)."""
+    """Queue the scenario's runs (they train in the server's slots, after any already queued)."""
     ensure_watchdog()
     jobs = [job_queue().submit(exp, store(), owner=session_id()) for exp in sc.experiments]
     run = ScenarioRun(sc, jobs)

@@ -1,7 +1,8 @@
 """Streamlit side of background training: the session's job, a watchdog for ended sessions, helpers.
 
-The training thread itself (core.jobs) never calls Streamlit. This module keeps the session's job in
-session state, stops the jobs of browser sessions that have ended, and formats what the page shows.
+Training runs in worker processes (core.training.jobs) that never call Streamlit. This module keeps
+the session's job in session state, stops the jobs of browser sessions that have ended (within about
+GRACE_S + WATCH_EVERY_S), answers the page's buttons and formats what the page shows.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from core import render
 from core.data.waveforms import WaveformSpec, class_names
 from core.errors import LabError
 from core.nn.model import ModelConfig
+from core.training import worker
 from core.training.experiment import Experiment
 from core.training.jobs import JobProgress, TrainingJob, job_queue
 from core.training.loop import TrainConfig
@@ -27,8 +29,9 @@ from ui.state import STICKY_KEY, set_sticky, store
 
 JOB_KEY = "lab_train_job"  # the TrainingJob this browser session started (kept across pages)
 ADOPTED_KEY = "lab_train_adopted"  # id of the finished job whose run was made the current run
-WATCH_EVERY_S = 3.0
-GRACE_S = 20.0  # a session gone this long has ended (a brief reconnect keeps its id)
+WATCH_EVERY_S = 0.5
+GRACE_S = 2.0  # a session gone this long has ended (a brief reconnect keeps its id and its run)
+KERNELS_KEY = "lab_train_kernels"  # (job id, frame, width) -> the PNGs drawn for it last
 
 _watch_lock = threading.Lock()
 _watchdog: threading.Thread | None = None
@@ -46,6 +49,53 @@ def session_id() -> str:
 def session_job() -> TrainingJob | None:
     """The job this session started last, if any."""
     return st.session_state.get(JOB_KEY)
+
+
+def warm_up() -> None:
+    """Start the training fork server in the background, so Start does not wait for torch."""
+    global _warming
+    with _watch_lock:
+        if _warming is None:
+            _warming = threading.Thread(target=worker.warm_up, name="train-warm-up", daemon=True)
+            _warming.start()
+
+
+_warming: threading.Thread | None = None
+
+
+def kernel_pngs(p: JobProgress, width: int) -> tuple[bytes, bytes, int]:
+    """(montage PNG, colour bar PNG, columns) of the job's latest kernels, drawn once per snapshot:
+    the page redraws every second, the kernels change only with a new snapshot."""
+    key = (p.id, p.frames, width)
+    cached = st.session_state.get(KERNELS_KEY)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    k, size = p.weights.shape[0], p.weights.shape[-1]
+    ncols, upscale = render.montage_grid(k, size, width)
+    montage = render.montage_png(p.weights, scale="shared", upscale=upscale, ncols=ncols)
+    vmax = float(render.kernel_vmax(p.weights).max())
+    bar = render.colourbar_png(vmax, width=min(width, ncols * size * upscale))
+    st.session_state[KERNELS_KEY] = (key, (montage, bar, ncols))
+    return montage, bar, ncols
+
+
+ACK_S = 0.6  # how long a button waits for the worker to confirm, so the redraw shows it done
+_DONE = {
+    "pause": lambda p, before: p.state == "paused",
+    "resume": lambda p, before: p.state == "running" or bool(p.queue_position),
+    "step_once": lambda p, before: p.step > before.step,
+    "stop": lambda p, before: p.state == "stopping" or p.finished,
+}
+
+
+def act(job: TrainingJob, action: str) -> None:
+    """A Pause/Resume/Step/Stop button's callback: ask the job, then wait up to ACK_S for its
+    worker to report it, so the page drawn right after the click already says so."""
+    before = job.progress()
+    getattr(job, action)()
+    deadline = time.monotonic() + ACK_S
+    while time.monotonic() < deadline and not _DONE[action](job.progress(), before):
+        time.sleep(0.02)
 
 
 def start_training(exp: Experiment) -> TrainingJob:
@@ -172,18 +222,13 @@ HEAD_LABELS = {"gap": "global pooling (small)", "mlp": "flatten (the study's)"}
 
 
 def kernels_panel(p: JobProgress) -> None:
-    """The job's latest first-layer kernels, with their colour bar."""
+    """The job's latest first-layer kernels, with their colour bar (drawn once per snapshot)."""
     if p.weights is None:
         st.caption("The kernels appear once training starts.")
         return
-    k, size = p.weights.shape[0], p.weights.shape[-1]
-    ncols, upscale = render.montage_grid(k, size, 420)
-    st.image(
-        render.kernel_montage(p.weights, scale="shared", upscale=upscale, ncols=ncols),
-        output_format="PNG",
-    )
-    vmax = float(render.kernel_vmax(p.weights).max())
-    st.image(render.colourbar(vmax, width=min(420, ncols * size * upscale)), output_format="PNG")
+    montage, bar, _ = kernel_pngs(p, width=420)
+    st.image(montage)
+    st.image(bar)
     st.caption(f"Snapshot {p.frames} · red = positive weight, blue = negative, white = 0.")
 
 
@@ -210,19 +255,19 @@ def metric_tiles(p: JobProgress, uses_bits: bool) -> None:
 
 def status_note(job: TrainingJob, p: JobProgress, settling: bool) -> None:
     """The run's state in words; a plain running run says it on the progress bar instead."""
-    if p.state == "queued":
-        st.info(
-            f"Another training is running; yours is number {p.queue_position} in line "
-            "and starts when it finishes.",
-            icon=":material/hourglass_top:",
-        )
-    elif p.state == "running" and job.control.stopped:
-        st.info("Stopping after the current step…", icon=":material/stop_circle:")
+    waiting = waiting_text(p)
+    if waiting:
+        st.info(waiting, icon=":material/hourglass_top:")
+    elif p.state == "queued":
+        st.info("Starting the training process…", icon=":material/hourglass_top:")
+    elif p.state == "stopping" or (p.state == "running" and job.control.stopped):
+        st.info(p.message if p.state == "stopping" else "Stopping…", icon=":material/stop_circle:")
     elif p.state == "running" and job.control.paused:
         st.info("Pausing after the current step…", icon=":material/pause_circle:")
     elif p.state == "paused":
         st.info(
-            f"{p.message} Press Resume to go on, or Stop to end the run and keep it.",
+            f"{p.message} Press Resume to go on, Step for one more step, or Stop to end the run "
+            "and keep it.",
             icon=":material/pause_circle:",
         )
     elif settling:
@@ -286,6 +331,17 @@ def progress_text(p: JobProgress, epochs: int) -> str:
     if p.eta is not None and p.state == "running":
         text += f" · about {duration(p.eta)} left"
     return text
+
+
+def waiting_text(p: JobProgress) -> str | None:
+    """What a run in line is waiting for, with its place and an honest wait; None if not in line."""
+    if not p.queue_position:
+        return None
+    what = "to resume" if p.state == "paused" else "to start"
+    return (
+        f"All training slots on this server are in use. Yours is number {p.queue_position} in "
+        f"line {what}: {p.wait}."
+    )
 
 
 def parse_widths(text: str) -> tuple[int, ...]:

@@ -50,6 +50,7 @@ from torch import Tensor, nn
 from torch.autograd.function import once_differentiable
 
 from core.errors import LabError
+from core.nn.interrupt import checkpoint
 
 CONV_IMPLS = ("auto", "fft", "direct")
 FFT_MIN_KERNEL = 9  # kernel side from which FFTs beat the direct CPU convolution (measured)
@@ -124,6 +125,7 @@ class _FFTConv2dFn(torch.autograd.Function):
             wf = torch.fft.rfft2(weight, s=n)  # (O, C, N1, N2//2+1)
             wf_conj = wf.conj().resolve_conj()
             for start in range(0, b, chunk):
+                checkpoint()  # a long step can be abandoned here (Stop, Pause)
                 part = slice(start, start + chunk)
                 xf = torch.fft.rfft2(x[part], s=n)  # (b, C, N1, N2//2+1)
                 yf = _channel_product(xf, wf_conj, "output")  # (b, O, N1, N2//2+1)
@@ -146,6 +148,7 @@ class _FFTConv2dFn(torch.autograd.Function):
         gw = gb = spec_w = None
         with torch.autocast(grad.device.type, enabled=False):
             for i, xf in enumerate(xfs):
+                checkpoint()
                 part = slice(i * chunk, (i + 1) * chunk)
                 gf = torch.fft.rfft2(grad[part], s=n)  # (b, O, N1, N2//2+1)
                 if need_x:  # full convolution of the output gradient with the kernel

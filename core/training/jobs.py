@@ -1,230 +1,145 @@
-"""Training in a background thread, one at a time per process, with live state for a UI to poll.
+"""Training jobs for the app: each run trains in its own worker process, a few at a time.
 
-The thread never touches a UI: it runs `run_experiment` and copies what the events say into a
-`TrainingJob` under a lock; pages read `job.progress()` whenever they redraw.
+A `JobQueue` has `slots` (runs that may train at once, sized to the machine's cores); the rest wait
+in order. A paused run gives its slot back, so it never blocks anyone, and Resume puts it at the
+front of the line: it keeps its place. The jobs themselves are in core.training.job.
 """
 
 from __future__ import annotations
 
-import itertools
+import os
 import threading
-import time
-import traceback
-from dataclasses import dataclass, field
-from pathlib import Path
 
-import numpy as np
-
-from core.errors import LabError
-from core.training.experiment import Experiment, run_experiment
-from core.training.loop import TrainControl, TrainEvent
+from core.training.experiment import Experiment
+from core.training.job import FINISHED, JobProgress, TrainingJob
 from core.training.runs import RunStore
 
-_ids = itertools.count(1)
+__all__ = ["FINISHED", "JobProgress", "JobQueue", "TrainingJob", "default_slots", "job_queue"]
+ENV_SLOTS = "KERNEL_LAB_TRAIN_SLOTS"
+THREADS_PER_RUN = 2  # torch threads a run uses; slots = cores // this
 
 
-@dataclass
-class JobProgress:
-    """A consistent copy of a job's live state."""
-
-    id: int
-    state: str  # queued, running, paused, done, stopped, diverged, failed
-    message: str
-    queue_position: int
-    step: int
-    total_steps: int
-    epoch: float
-    elapsed: float
-    eta: float | None
-    metrics: list[dict]
-    weights: np.ndarray | None  # latest first-layer snapshot (k, 1, K, K)
-    bias: np.ndarray | None
-    frames: int
-    run_dir: Path | None
-    plateau: bool
-
-    @property
-    def finished(self) -> bool:
-        return self.state in ("done", "stopped", "diverged", "failed")
-
-    @property
-    def fraction(self) -> float:
-        return min(1.0, self.step / self.total_steps) if self.total_steps else 0.0
-
-
-@dataclass
-class TrainingJob:
-    """One training run in its own thread; control it with pause/resume/stop."""
-
-    experiment: Experiment
-    store: RunStore
-    owner: str = ""
-    id: int = field(default_factory=lambda: next(_ids))
-    control: TrainControl = field(default_factory=TrainControl)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _state: str = "queued"
-    _message: str = "Waiting for another training to finish."
-    _step: int = 0
-    _total: int = 0
-    _epoch: float = 0.0
-    _metrics: list = field(default_factory=list)
-    _weights: np.ndarray | None = None
-    _bias: np.ndarray | None = None
-    _frames: int = 0
-    _run_dir: Path | None = None
-    _t_start: float | None = None
-    _paused_for: float = 0.0
-    _t_pause: float | None = None
-    _thread: threading.Thread | None = None
-    _queue: JobQueue | None = None
-
-    def pause(self) -> None:
-        self.control.pause()
-
-    def resume(self) -> None:
-        self.control.resume()
-
-    def stop(self) -> None:
-        self.control.stop()
-
-    def join(self, timeout: float | None = None) -> None:
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    @property
-    def alive(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def progress(self) -> JobProgress:
-        with self._lock:
-            now = time.perf_counter()
-            elapsed = 0.0
-            if self._t_start is not None:
-                paused = self._paused_for + (now - self._t_pause if self._t_pause else 0.0)
-                elapsed = now - self._t_start - paused
-            eta = None
-            if self._state == "running" and self._step > 0 and self._total:
-                eta = elapsed / self._step * (self._total - self._step)
-            pos = self._queue.position(self) if self._queue and self._state == "queued" else 0
-            return JobProgress(
-                id=self.id,
-                state=self._state,
-                message=self._message,
-                queue_position=pos,
-                step=self._step,
-                total_steps=self._total,
-                epoch=self._epoch,
-                elapsed=elapsed,
-                eta=eta,
-                metrics=list(self._metrics),
-                weights=self._weights,
-                bias=self._bias,
-                frames=self._frames,
-                run_dir=self._run_dir,
-                plateau=bool(self._metrics and self._metrics[-1].get("plateau")),
-            )
-
-    # -- called on the training thread --------------------------------------------------------
-    def _on_event(self, ev: TrainEvent) -> None:
-        with self._lock:
-            self._step, self._epoch = ev.step, ev.epoch
-            if ev.kind == "created":
-                self._run_dir = ev.data["run_dir"]
-            elif ev.kind == "start":
-                self._total = ev.data["total_steps"]
-                self._state, self._message = "running", "Training."
-                self._t_start = time.perf_counter()
-            elif ev.kind == "snapshot":
-                self._weights, self._bias = ev.data["weights"], ev.data["bias"]
-                self._frames += 1
-            elif ev.kind == "metrics":
-                self._metrics.append(ev.data)
-            elif ev.kind == "paused":
-                self._state, self._message = "paused", f"Paused at step {ev.step}."
-                self._t_pause = time.perf_counter()
-            elif ev.kind == "resumed":
-                self._state, self._message = "running", "Training."
-                if self._t_pause is not None:
-                    self._paused_for += time.perf_counter() - self._t_pause
-                self._t_pause = None
-            elif ev.kind == "end":
-                self._state, self._message = ev.data["status"], ev.data["message"]
-
-    def _run(self) -> None:
-        queue = self._queue
-        assert queue is not None
-        try:
-            if not queue.acquire(self):
-                with self._lock:
-                    self._state, self._message = "stopped", "Cancelled before it started."
-                return
-            with self._lock:
-                self._state, self._message = "running", "Generating the training images."
-            try:
-                run_experiment(self.experiment, self.store, self.control, self._on_event)
-            finally:
-                queue.release(self)
-        except LabError as e:
-            with self._lock:
-                self._state, self._message = "failed", str(e)
-        except Exception as e:  # keep the thread's failure visible to the page, not a traceback
-            traceback.print_exc()
-            with self._lock:
-                self._state = "failed"
-                self._message = f"Training failed with an internal error ({type(e).__name__})."
+def default_slots() -> int:
+    """Runs that train at once: $KERNEL_LAB_TRAIN_SLOTS, else one per THREADS_PER_RUN cores."""
+    env = os.environ.get(ENV_SLOTS, "").strip()
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    return max(1, (os.cpu_count() or 1) // THREADS_PER_RUN)
 
 
 class JobQueue:
-    """Only one training uses the CPU at a time across all sessions; the others wait in order."""
+    """Training slots shared by every browser session: `slots` runs train at once, the rest wait
+    in order; paused runs hold no slot and resume first."""
 
-    def __init__(self) -> None:
+    def __init__(self, slots: int | None = None) -> None:
+        self.slots = slots or default_slots()
         self._cond = threading.Condition()
         self._waiting: list[TrainingJob] = []
-        self._active: TrainingJob | None = None
+        self._active: list[TrainingJob] = []
+        self._granted: set[int] = set()  # ids of new jobs given a slot, not yet started
+        self._resuming: set[int] = set()  # ids of paused jobs in line to resume
         self.jobs: list[TrainingJob] = []
 
+    @property
+    def threads(self) -> int:
+        """Torch threads for each run: the machine's cores shared among the slots."""
+        return max(1, (os.cpu_count() or 1) // self.slots)
+
     def submit(self, experiment: Experiment, store: RunStore, owner: str = "") -> TrainingJob:
-        """Start a job's thread; it trains as soon as no other job is training."""
+        """Queue a run; its process starts as soon as a slot is free."""
         job = TrainingJob(experiment, store, owner)
         job._queue = self
         with self._cond:
             self._waiting.append(job)
             self.jobs.append(job)
+            self._dispatch()
         job._thread = threading.Thread(target=job._run, name=f"train-{job.id}", daemon=True)
         job._thread.start()
         return job
 
-    def position(self, job: TrainingJob) -> int:
-        """1 for the next in line, 2 after that...; 0 when not waiting."""
-        # Called with the job's lock held; the condition guards the queue itself.
-        with self._cond:
-            return self._waiting.index(job) + 1 if job in self._waiting else 0
+    def _dispatch(self) -> None:
+        """Hand free slots to the waiting jobs in order (the condition's lock is held)."""
+        while len(self._active) < self.slots and self._waiting:
+            job = self._waiting.pop(0)
+            self._active.append(job)
+            if job.id in self._resuming:
+                self._resuming.discard(job.id)
+                job.control.resume()
+            else:
+                self._granted.add(job.id)
+        self._cond.notify_all()
 
     def acquire(self, job: TrainingJob) -> bool:
+        """Block the job's thread until it has a slot; False if it was stopped first."""
         with self._cond:
-            while self._active is not None or self._waiting[0] is not job:
+            while job.id not in self._granted:
                 if job.control.stopped:
-                    self._waiting.remove(job)
-                    self._cond.notify_all()
                     return False
                 self._cond.wait(0.2)
+            self._granted.discard(job.id)
             if job.control.stopped:
-                self._waiting.remove(job)
-                self._cond.notify_all()
+                self._release(job)
                 return False
-            self._waiting.remove(job)
-            self._active = job
             return True
 
+    def _release(self, job: TrainingJob) -> None:
+        if job in self._active:
+            self._active.remove(job)
+        if job in self._waiting:
+            self._waiting.remove(job)
+        self._resuming.discard(job.id)
+        self._dispatch()
+
     def release(self, job: TrainingJob) -> None:
+        """The job has ended: its slot goes to the next in line."""
         with self._cond:
-            if self._active is job:
-                self._active = None
-            self._cond.notify_all()
+            self._release(job)
+
+    def park(self, job: TrainingJob) -> None:
+        """Pause a training job and give its slot to the next in line."""
+        with self._cond:
+            if job in self._active and job.id not in self._granted:
+                job.control.pause()
+                self._active.remove(job)
+                self._dispatch()
+
+    def readmit(self, job: TrainingJob) -> None:
+        """Resume a paused job: first in line, at once when a slot is free."""
+        with self._cond:
+            if job.control.paused and job.id not in self._resuming and job not in self._active:
+                self._resuming.add(job.id)
+                self._waiting.insert(0, job)
+                self._dispatch()
+
+    def forget(self, job: TrainingJob) -> None:
+        """A stopped job leaves the line (a running one keeps its slot until its process ends)."""
+        with self._cond:
+            if job in self._waiting:
+                self._waiting.remove(job)
+                self._resuming.discard(job.id)
+                self._cond.notify_all()
+
+    def place(self, job: TrainingJob) -> tuple[int, str]:
+        """(place in line, the wait in words) for a waiting job; (0, '') otherwise."""
+        with self._cond:
+            if job not in self._waiting:
+                return 0, ""
+            pos = self._waiting.index(job) + 1
+            running = list(self._active)
+        etas = sorted(e for e in (j.progress_eta() for j in running) if e is not None)
+        unknown = len(running) - len(etas)
+        if pos == 1 and etas and not unknown:
+            return pos, f"a slot frees in about {_words(etas[0])}"
+        ahead = pos - 1
+        what = f"{len(running)} run(s) training in {self.slots} slot(s)"
+        if ahead:
+            what += f" and {ahead} waiting ahead of it"
+        return pos, f"it starts when a slot frees ({what})"
 
     @property
-    def active(self) -> TrainingJob | None:
-        return self._active
+    def active(self) -> list[TrainingJob]:
+        with self._cond:
+            return list(self._active)
 
     def stop_owner(self, owner: str) -> int:
         """Stop every unfinished job of one owner (a browser session that ended); how many."""
@@ -236,9 +151,19 @@ class JobQueue:
         return n
 
 
-_QUEUE = JobQueue()
+def _words(seconds: float) -> str:
+    s = int(round(seconds))
+    return f"{s} s" if s < 60 else f"{s // 60} min {s % 60:02d} s"
+
+
+_QUEUE: JobQueue | None = None
+_QUEUE_LOCK = threading.Lock()
 
 
 def job_queue() -> JobQueue:
     """The process-wide queue shared by every browser session."""
-    return _QUEUE
+    global _QUEUE
+    with _QUEUE_LOCK:
+        if _QUEUE is None:
+            _QUEUE = JobQueue()
+        return _QUEUE

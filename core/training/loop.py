@@ -7,7 +7,6 @@ folders, the CLI draws a progress bar, the app's background thread feeds its cha
 from __future__ import annotations
 
 import math
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -17,7 +16,11 @@ import torch
 import torch.nn.functional as F
 
 from core.errors import LabError
+from core.nn.interrupt import StepInterrupted, add_cancellation_points, interruptible
+from core.training.control import TrainControl
 from core.training.metrics import evaluate, is_plateau
+
+__all__ = ["TrainConfig", "TrainControl", "TrainEvent", "train", "stop_reason"]
 
 LOSSES = ("cross_entropy", "l1", "mse", "bce")
 OPTIMIZERS = ("adam", "sgd")
@@ -90,40 +93,9 @@ class TrainConfig:
         return self.eval_every or max(1, self.total_steps() // 20)
 
 
-class TrainControl:
-    """Cooperative pause/resume/stop, safe to call from another thread."""
-
-    def __init__(self) -> None:
-        self._stop = threading.Event()
-        self._running = threading.Event()
-        self._running.set()
-
-    def pause(self) -> None:
-        self._running.clear()
-
-    def resume(self) -> None:
-        self._running.set()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._running.set()  # wake a paused loop so it can see the stop
-
-    @property
-    def paused(self) -> bool:
-        return not self._running.is_set()
-
-    @property
-    def stopped(self) -> bool:
-        return self._stop.is_set()
-
-    def wait_if_paused(self, timeout: float = 0.2) -> bool:
-        """Block while paused; True once running again (or stopping)."""
-        return self._running.wait(timeout)
-
-
 @dataclass
 class TrainEvent:
-    """One thing that happened: kind is start, snapshot, metrics, paused, resumed or end."""
+    """One thing that happened: start, snapshot, metrics, paused, resumed, stopping or end."""
 
     kind: str
     step: int
@@ -185,6 +157,7 @@ class _Session:
         self.device = device
         self.spe = cfg.steps_per_epoch()
         self.order = torch.arange(len(self.x_tr), device=device)
+        self.order_epoch = -1  # the epoch self.order was drawn for
         self.step = 0
         self.train_seconds = 0.0  # optimiser steps only: no measuring, no pauses
         self.paused_seconds = 0.0
@@ -201,19 +174,29 @@ class _Session:
         b = self.model.conv1.bias.detach().cpu().numpy().copy()
         return self.event("snapshot", {"weights": w, "bias": b})
 
-    def train_step(self) -> float:
-        """One optimiser step on the next batch (a new order each epoch); the batch's loss."""
+    def train_step(self, interrupt=None) -> float | None:
+        """One optimiser step on the next batch (a new order each epoch); the batch's loss, or
+        None when `interrupt()` turned true part way (Stop or Pause): the weights are unchanged."""
         cfg, b = self.cfg, self.step % self.spe
-        if b == 0:
+        if self.step // self.spe != self.order_epoch:
+            self.order_epoch = self.step // self.spe
             self.order = torch.randperm(len(self.x_tr), generator=self.gen).to(self.device)
         idx = self.order[b * cfg.batch_size : (b + 1) * cfg.batch_size]
         xb, yb = self.x_tr[idx], self.y_tr[idx]
         t0 = time.perf_counter()
-        out = self.model(xb)
-        target = F.one_hot(yb, out.shape[1]).to(out.dtype) if cfg.uses_bit_targets else None
-        loss = self.loss_fn(out, yb, target)
-        self.opt.zero_grad(set_to_none=True)
-        loss.backward()
+        rng = torch.get_rng_state()  # dropout's draws, put back if the step is abandoned
+        try:
+            with interruptible(interrupt or (lambda: False)):
+                out = self.model(xb)
+                target = F.one_hot(yb, out.shape[1]).to(out.dtype) if cfg.uses_bit_targets else None
+                loss = self.loss_fn(out, yb, target)
+                self.opt.zero_grad(set_to_none=True)
+                loss.backward()
+        except StepInterrupted:
+            self.opt.zero_grad(set_to_none=True)
+            torch.set_rng_state(rng)
+            self.train_seconds += time.perf_counter() - t0
+            return None
         self.opt.step()
         self.train_seconds += time.perf_counter() - t0
         self.step += 1
@@ -258,13 +241,22 @@ def stop_reason(cfg: TrainConfig, row: dict, out_of_time: bool) -> str | None:
     return None
 
 
-def _wait_while_paused(control: TrainControl, run: _Session) -> Iterator[TrainEvent]:
+def _wait_while_paused(control: TrainControl, run: _Session, single: list) -> Iterator[TrainEvent]:
+    """Events while paused; single[0] becomes True when Step asked for one step, paused still."""
     t_pause = time.perf_counter()
     yield run.event("paused")
     while not control.wait_if_paused():
-        pass
+        if control.take_step():
+            single[0] = True
+            break
     run.paused_seconds += time.perf_counter() - t_pause
-    yield run.event("resumed")
+    if not single[0]:
+        yield run.event("resumed")
+
+
+def _stop_check(control: TrainControl, single: bool):
+    """When to abandon a step: on Stop, and on Pause unless it is a single step taken paused."""
+    return (lambda: control.stopped) if single else control.should_interrupt
 
 
 def train(
@@ -280,21 +272,28 @@ def train(
     data = tuple(t.to(device) for t in data)
     _check_outputs(model.to(device).train(), data)
     run = _Session(model, data, cfg, device)
+    hooks = add_cancellation_points(model)  # Stop and Pause act inside a long step
     total, snap_every, eval_every = cfg.total_steps(), cfg.snapshot_cadence(), cfg.eval_cadence()
     yield run.event("start", {"total_steps": total, "steps_per_epoch": run.spe})
     yield run.snapshot()
-    status, message, row = "done", f"Finished {cfg.epochs} epoch(s).", {}
+    status, message, row, last_snap = "done", f"Finished {cfg.epochs} epoch(s).", {}, 0
     while run.step < total:
+        single = [False]  # this step was asked for with Step while paused
         if control.paused and not control.stopped:
-            yield from _wait_while_paused(control, run)
+            yield from _wait_while_paused(control, run, single)
         if control.stopped:
             status, message = "stopped", f"Stopped at step {run.step} of {total}."
+            yield run.event("stopping")  # no more steps; saving follows
             break
-        if not math.isfinite(run.train_step()):
+        loss = run.train_step(_stop_check(control, single[0]))
+        if loss is None:  # abandoned part way by Stop or Pause: the loop top handles it
+            continue
+        if not math.isfinite(loss):
             status, message = "diverged", divergence_message(run.step, cfg)
             break
         out_of_time = run.out_of_time()
-        if run.step % snap_every == 0:
+        if run.step % snap_every == 0 or single[0]:  # a single step always shows its kernels
+            last_snap = run.step
             yield run.snapshot()
         if run.step % eval_every == 0 or run.step == total or out_of_time:
             row = run.measure()
@@ -303,10 +302,12 @@ def train(
             if reason is not None:
                 message = reason
                 break
+    for h in hooks:
+        h.remove()
     if status == "stopped" and run.tally.seen > 0:
         row = run.measure()  # a stopped run keeps what it learned since the last measurement
         yield run.event("metrics", dict(row))
-    if run.step % snap_every != 0 and status != "diverged":
+    if run.step != last_snap and status != "diverged":
         yield run.snapshot()
     plateau = bool(row.get("plateau"))
     if status == "done" and plateau:

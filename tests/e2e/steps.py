@@ -28,6 +28,7 @@ CHART = '[data-testid="stVegaLiteChart"]'
 UPLOAD_INPUT = '[data-testid="stFileUploaderDropzoneInput"]'
 ERROR = '[data-testid="stAlertContentError"]'
 SNAPSHOT_TEXT = re.compile(r"Snapshot (\d+) of (\d+)")
+PLAYER = '[data-testid="stIFrame"]'  # the Kernels page's in-browser player (ui.player)
 STEP_TEXT = re.compile(r"Step (\d+) of (\d+)")
 
 # Counts script runs as they start, so `rerun` can wait for the one an action causes.
@@ -399,16 +400,18 @@ def kernels(page: Page, base_url: str, shot: Shot = _no_shot) -> list[tuple[int,
 
     page.get_by_role("button", name="Play", exact=True).click()
     expect(page.get_by_role("button", name="Pause", exact=True)).to_be_visible(timeout=TIMEOUT_MS)
-    poll(
-        page,
-        lambda: _snapshot(page)[0] > 1 and montage.get_attribute("src") != seen[-1][1],
-        "Play to move the montage on",
-    )
+    player = page.frame_locator(PLAYER)  # Play animates in the browser, inside the player
+    expect(player.locator("#label")).to_contain_text(SNAPSHOT_TEXT, timeout=TIMEOUT_MS)
+
+    def played() -> tuple[int, str] | None:
+        k = int(SNAPSHOT_TEXT.search(player.locator("#label").inner_text()).group(1))
+        return (k, player.locator("#im").get_attribute("src")) if k > 1 else None
+
+    seen.append(poll(page, played, "Play to move the montage on"))
     no_exception(page)
     page.get_by_role("button", name="Pause", exact=True).click()
     expect(page.get_by_role("button", name="Play", exact=True)).to_be_visible(timeout=TIMEOUT_MS)
     wait_idle(page)
-    seen.append((_snapshot(page)[0], montage.get_attribute("src")))
 
     thumb = slider(page, "Snapshot (drag to travel through training)")
     thumb.focus()

@@ -82,43 +82,38 @@ def test_views_and_scales_change_the_montage(trained_run):
     assert f"Snapshot 1 of {_last(at) + 1}" in texts(at.markdown)
 
 
-def test_play_advances_and_pause_stops(trained_run):
+def _player(at: AppTest) -> str:
+    """The HTML of the in-browser player (an st.iframe), '' when none is shown."""
+    frames = [e for e in at.get("iframe")]
+    return frames[0].proto.srcdoc if frames else ""
+
+
+def test_play_animates_in_the_browser_and_pause_returns_to_the_slider(trained_run):
     at = _page()
+    n = _last(at) + 1
     at.select_slider(key="kernels_frame").set_value(3).run()
+    at.select_slider(key="kernels_speed").set_value(10).run()
     at.button(key="kernels_play").click().run()
+    assert not at.exception
     assert at.session_state["kernels_playing"]
-    first = at.session_state["kernels_frame"]
-    assert first == 4  # each tick of the playing fragment moves one snapshot on
-    at.run()
-    assert at.session_state["kernels_frame"] == 5
-    at.select_slider(key="kernels_speed").set_value(8).run()  # faster: still playing
-    assert at.session_state["kernels_playing"] and at.session_state["kernels_frame"] == 6
+    html = _player(at)
+    assert html.count("data:image/png;base64,") == n  # every snapshot sent once, up front
+    assert "FPS = 10.0" in html and "LOOP = true" in html and "frame = 3," in html
+    at.run()  # nothing reruns per frame: the server's frame stays where Play started
+    assert at.session_state["kernels_frame"] == 3
     at.button(key="kernels_play").click().run()
-    assert not at.session_state["kernels_playing"]
-    at.run()
-    assert at.session_state["kernels_frame"] == 6
+    assert not at.session_state["kernels_playing"] and not _player(at)
+    assert at.select_slider(key="kernels_frame").value == 3
 
 
-def test_play_stops_at_the_end_without_loop(trained_run):
+def test_play_without_loop_stops_at_the_end(trained_run):
     at = _page()
     at.checkbox(key="kernels_loop").uncheck().run()
-    last = _last(at)
-    at.select_slider(key="kernels_frame").set_value(last - 1).run()
+    at.select_slider(key="kernels_frame").set_value(_last(at)).run()
     at.button(key="kernels_play").click().run()
-    assert at.session_state["kernels_frame"] == last
-    at.run()
     assert not at.exception
-    assert not at.session_state["kernels_playing"]
-    assert at.session_state["kernels_frame"] == last
-
-
-def test_play_loops(trained_run):
-    at = _page()
-    at.select_slider(key="kernels_frame").set_value(_last(at) - 1).run()
-    at.button(key="kernels_play").click().run()
-    at.run()
-    assert at.session_state["kernels_frame"] == 0
-    assert at.session_state["kernels_playing"]
+    assert at.session_state["kernels_frame"] == 0  # parked on the last: plays from the start
+    assert "LOOP = false" in _player(at)
 
 
 def test_gif_is_built_only_when_asked(trained_run):

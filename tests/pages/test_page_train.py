@@ -143,19 +143,67 @@ def test_a_device_this_machine_lacks_fails_with_a_sentence(runs_root, monkeypatc
     assert not at.button(key="tr_start").disabled
 
 
-def test_a_second_training_waits_in_line(runs_root, tmp_path):
-    exp = preset("fast").with_changes(n_train=240, n_test=30, batch_size=24, epochs=50)
+@pytest.fixture()
+def one_slot(monkeypatch):
+    """One training at a time, whatever the machine's cores (the queue is process-wide)."""
+    monkeypatch.setattr(job_queue(), "slots", 1)
+
+
+def test_a_second_training_waits_in_line(runs_root, tmp_path, one_slot):
+    exp = preset("fast").with_changes(n_train=240, n_test=30, batch_size=24, epochs=200)
     other = job_queue().submit(exp, RunStore(tmp_path / "other"), owner="another-session")
-    other.pause()  # holds the CPU as long as it is paused
     at = page(runs_root)
     smoke(at)
     at.button(key="tr_start").click().run()
-    wait_until(at, lambda a: "number 1 in line" in texts(a.info))
-    assert "Another training is running" in texts(at.info)
+    wait_until(at, lambda a: "number 1 in line to start" in texts(a.info))
+    assert "All training slots on this server are in use" in texts(at.info)
+    assert at.button(key="tr_pause").disabled  # nothing to pause before it starts
     at.button(key="tr_stop").click().run()
     wait_until(at, lambda a: job(a).progress().finished and not job(a).alive)
     assert job(at).progress().message == "Cancelled before it started."
+    assert other.progress().state in ("queued", "running")  # the other run was left alone
     other.stop()
+
+
+def test_a_paused_run_blocks_nobody_and_keeps_its_place(runs_root, tmp_path, one_slot):
+    exp = preset("fast").with_changes(n_train=240, n_test=30, batch_size=24, epochs=200)
+    other = job_queue().submit(exp, RunStore(tmp_path / "other"), owner="another-session")
+    deadline = time.monotonic() + 60
+    while other.progress().step == 0 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    other.pause()  # gives its slot back
+    at = page(runs_root)
+    smoke(at, epochs=200)
+    at.button(key="tr_start").click().run()
+    wait_until(at, lambda a: job(a).progress().step > 0)  # trains although the other is paused
+    other.resume()  # first in line again, behind nobody
+    assert other.progress().queue_position == 1
+    assert "number 1 in line to resume" in tr.waiting_text(other.progress())
+    at.button(key="tr_stop").click().run()
+    deadline = time.monotonic() + 60
+    while other.progress().state != "running" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert other.progress().state == "running"  # it got the slot back when ours ended
+    other.stop()
+
+
+def test_step_advances_a_paused_run_by_exactly_one_step(runs_root):
+    at = page(runs_root)
+    smoke(at, epochs=200)
+    at.button(key="tr_start").click().run()
+    wait_until(at, lambda a: job(a).progress().step > 0)
+    at.button(key="tr_pause").click().run()
+    wait_until(at, lambda a: "Paused at step" in texts(a.info))
+    assert not at.button(key="tr_step").disabled
+    step, frames = job(at).progress().step, job(at).progress().frames
+    at.button(key="tr_step").click().run()
+    wait_until(at, lambda a: job(a).progress().step > step and "Paused at step" in texts(a.info))
+    time.sleep(0.5)  # show that it stays paused after its one step
+    p = job(at).progress()
+    assert (p.step, p.state) == (step + 1, "paused")
+    assert p.frames == frames + 1  # the step's kernels are shown
+    at.button(key="tr_stop").click().run()
+    wait_until(at, lambda a: "What it learned so far is saved" in texts(a.info))
 
 
 def test_watchdog_stops_the_training_of_an_ended_session(tmp_path):
@@ -170,6 +218,7 @@ def test_watchdog_stops_the_training_of_an_ended_session(tmp_path):
     alive.stop()
     ghost.join(60)
     assert ghost.progress().state == "stopped"
+    assert ghost._process is None or ghost._process.exitcode is not None  # its process ended
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the page without a CUDA GPU")

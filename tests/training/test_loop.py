@@ -104,7 +104,9 @@ def test_stop_keeps_what_was_recorded():
     assert end.data["status"] == "stopped"
     assert "Stopped at step" in end.data["message"]
     assert end.step < small_cfg().total_steps()
-    assert events[-2].kind in ("snapshot", "metrics")
+    assert [e.kind for e in events].count("stopping") == 1  # said at once, before saving
+    kept = [e for e in events if e.kind != "stopping"]
+    assert kept[-2].kind in ("snapshot", "metrics")
     assert any(e.kind == "snapshot" and e.step == end.step for e in events)
 
 
