@@ -154,6 +154,22 @@ def _loss_fn(name: str):
     return lambda out, y, t: F.binary_cross_entropy_with_logits(out, t)
 
 
+def _uniform_loss(out: torch.Tensor, loss: str) -> torch.Tensor:
+    """Mean distance of outputs (k, C) from 'no class': cross-entropy to the uniform answer less
+    its floor log C (so 0 is reachable), or all-equal 1/C targets for the bit-target losses."""
+    if loss == "cross_entropy":
+        return -F.log_softmax(out, dim=1).mean(1).mean() - math.log(out.shape[1])
+    return _loss_fn(loss)(out, None, torch.full_like(out, 1.0 / out.shape[1]))
+
+
+def _with_others(model, loss, n_batch: int, x_ot: torch.Tensor, cfg, gen) -> torch.Tensor:
+    """The batch's loss mixed with that of distractor images drawn in proportion to their count."""
+    k = max(1, round(n_batch * len(x_ot) / max(cfg.n_train, 1)))
+    pick = torch.randint(len(x_ot), (k,), generator=gen).to(x_ot.device)
+    lo = _uniform_loss(model(x_ot[pick]), cfg.loss)
+    return (loss * n_batch + lo * k) / (n_batch + k)
+
+
 def _make_optimizer(cfg: TrainConfig, params) -> torch.optim.Optimizer:
     if cfg.optimizer == "adam":
         return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
@@ -212,11 +228,16 @@ def train(
     cfg: TrainConfig,
     control: TrainControl | None = None,
     device: torch.device | None = None,
+    others: torch.Tensor | None = None,
 ) -> Iterator[TrainEvent]:
-    """Train `model` on (x_train, y_train, x_test, y_test), yielding events; x (N,1,H,W) float."""
+    """Train `model` on (x_train, y_train, x_test, y_test), yielding events; x (N,1,H,W) float.
+
+    others (M, 1, H, W): images of none of the classes, mixed into every batch in proportion and
+    trained towards a uniform answer, so the network can say "none of these"."""
     control = control or TrainControl()
     device = device or torch.device("cpu")
     x_tr, y_tr, x_te, y_te = (t.to(device) for t in data)
+    x_ot = others.to(device) if others is not None and len(others) else None
     n_classes = int(max(y_tr.max().item(), y_te.max().item())) + 1
     n_out = _output_size(model, x_tr[:1])
     if n_out < n_classes:
@@ -291,6 +312,8 @@ def train(
         out = model(xb)
         target = F.one_hot(yb, out.shape[1]).to(out.dtype) if cfg.uses_bit_targets else None
         loss = loss_fn(out, yb, target)
+        if x_ot is not None:
+            loss = _with_others(model, loss, len(yb), x_ot, cfg, gen)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
