@@ -269,17 +269,23 @@ def _render(spec: WaveformSpec, labels: np.ndarray, rng: np.random.Generator):
     levels = _levels(p, labels, spec.size)
     # Extra draws come after the study's, from the same stream, only when switched on: a clean
     # spec's images stay what they were.
-    gauss = labels == CLASSES.index("gaussian")
-    if spec.bumps[1] > 1 and gauss.any():
-        x = ((np.arange(spec.size) + 0.5) / spec.size).astype(np.float32)
-        extra = rng.integers(spec.bumps[0] - 1, spec.bumps[1], gauss.sum())
-        q = {k: p[k][gauss] for k in ("position", "sigma", "polarity")}
-        centre = _SIDE + 3.5 * q["sigma"] + q["position"] * (1 - 2 * _SIDE - 7 * q["sigma"])
-        bumps = gaussian_bumps(x, centre, q["sigma"], extra, rng)
-        levels[gauss] = np.where(q["polarity"][:, None] < 0, 1 - bumps, bumps)
+    _add_bumps(spec, p, labels, levels, rng)
     if spec.artefacts > 0:
         levels = add_artefacts(levels, spec.artefacts, rng, slope_ok=labels != 2)
     return _draw(spec, levels, p, rng), p
+
+
+def _add_bumps(spec: WaveformSpec, p: dict, labels: np.ndarray, levels: np.ndarray, rng) -> None:
+    """Give the gaussians in levels (n, W) their extra peaks (spec.bumps), in place."""
+    gauss = labels == CLASSES.index("gaussian")
+    if spec.bumps[1] <= 1 or not gauss.any():
+        return
+    x = ((np.arange(spec.size) + 0.5) / spec.size).astype(np.float32)
+    extra = rng.integers(spec.bumps[0] - 1, spec.bumps[1], gauss.sum())
+    q = {k: p[k][gauss] for k in ("position", "sigma", "polarity")}
+    centre = _SIDE + 3.5 * q["sigma"] + q["position"] * (1 - 2 * _SIDE - 7 * q["sigma"])
+    bumps = gaussian_bumps(x, centre, q["sigma"], extra, rng)
+    levels[gauss] = np.where(q["polarity"][:, None] < 0, 1 - bumps, bumps)
 
 
 def _draw(spec: WaveformSpec, levels: np.ndarray, p: dict, rng: np.random.Generator):
@@ -380,6 +386,31 @@ def render_distractors(spec: WaveformSpec, n: int, seed: int | np.random.SeedSeq
     if spec.artefacts > 0:
         levels = add_artefacts(levels, spec.artefacts, rng)
     return _draw(spec, levels, p, rng), names
+
+
+def trace_levels(
+    spec: WaveformSpec, cls: str, width: int, rng: np.random.Generator
+) -> tuple[np.ndarray, str]:
+    """One trace's levels float32 (width,) in [0, 1], for class `cls` or, for "other", a
+    distractor shape; returns the levels and the shape's name. For drawing captures in looks."""
+    one = dataclasses.replace(spec, size=int(min(max(width, 24), 1024)))
+    if cls == "other":
+        levels, names = distractor_levels(1, one.size, rng)
+        p = _sample(one, np.zeros(1, np.int64), rng)
+        levels = np.where(p["polarity"][:, None] < 0, 1 - levels, levels)
+        name = names[0]
+    else:
+        if cls not in CLASSES:
+            raise LabError(f"Unknown waveform class {cls!r}; choose one of {list(CLASSES)}.")
+        labels = np.array([CLASSES.index(cls)])
+        p = _sample(one, labels, rng)
+        levels, name = _levels(p, labels, one.size), cls
+        _add_bumps(one, p, labels, levels, rng)
+    if spec.artefacts > 0:
+        levels = add_artefacts(levels, spec.artefacts, rng)
+    x_old = (np.arange(one.size) + 0.5) / one.size
+    x_new = (np.arange(width) + 0.5) / width
+    return np.interp(x_new, x_old, levels[0]).astype(np.float32), name
 
 
 def distractor_set(spec: WaveformSpec, n_train: int, seed: int) -> torch.Tensor | None:
