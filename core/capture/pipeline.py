@@ -65,6 +65,13 @@ class CaptureResult:
     def found(self) -> bool:
         return bool(self.network_input.any())
 
+    @property
+    def confident(self) -> bool:
+        """The trace finder's own confidence: a trace was found across a fair part of the view
+        (a speck or a short scrap is more likely text or a marker than a waveform)."""
+        cols = self.network_input.any(0)
+        return bool(cols.mean() >= 0.5)
+
 
 # ---------------------------------------------------------------- the pipeline
 def _as_uint8(rgb: np.ndarray) -> np.ndarray:

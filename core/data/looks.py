@@ -130,7 +130,7 @@ def _screen(rng, cls: str, white: bool = False):
             _text(d, (right + 8, y + 6), _words(rng, 1), tc, rng, 10)
     labels, mask = [], None
     n_ch = 1 + int(rng.integers(0, 3)) if cls != "none" else 0
-    classes = [cls] + _others(rng, n_ch - 1)
+    classes = [cls] + _others(rng, n_ch - 1) if n_ch else []
     colours = rng.permutation(len(CHANNEL_COLOURS))
     shape = cls
     for ch, c in enumerate(classes):

@@ -14,6 +14,16 @@ from core.nn.model import build_model
 from core.training.experiment import Experiment, experiment_from_dict
 from core.training.runs import Run, load_run
 
+# Below this top probability the answer is "none of the shapes this network knows". Networks are
+# trained towards a uniform answer on distractor shapes, so an unfamiliar trace lands near 1/3;
+# calibrated on generated captures (scripts/capture_figures.py): in-class looks stay above it.
+UNSURE_BELOW = 0.75
+
+
+def is_unsure(probabilities: np.ndarray, trace_found: bool = True) -> bool:
+    """The rule for "unsure": no trace, or a top class probability below UNSURE_BELOW."""
+    return (not trace_found) or float(np.max(probabilities)) < UNSURE_BELOW
+
 
 @dataclass
 class Predictor:
@@ -48,15 +58,19 @@ class Predictor:
         return outputs_to_probabilities(out, self.experiment.train.loss).numpy()
 
     def predict(self, images: np.ndarray) -> list[dict]:
-        """[{label, probabilities: {class: p}}] for each image."""
-        probs = self.probabilities(images)
+        """[{label, unsure, probabilities: {class: p}}] for each image: label is the top class,
+        unsure says it is probably none of them (is_unsure; an empty image is always unsure)."""
+        x = np.asarray(images)
+        probs = self.probabilities(x)
         names = self.classes
+        found = x.reshape(len(probs), -1).any(1)
         return [
             {
                 "label": names[int(p.argmax())],
+                "unsure": is_unsure(p, bool(f)),
                 "probabilities": {c: float(v) for c, v in zip(names, p)},
             }
-            for p in probs
+            for p, f in zip(probs, found)
         ]
 
 
@@ -94,15 +108,27 @@ def training_thickness(exp: Experiment) -> int:
     return max(1, int(round((lo + hi) / 2)))
 
 
-def predict_file(predictor: Predictor, path: str | Path, *, crop=None, colour=None) -> dict:
-    """Read one image file, turn it into the network's input and classify it."""
-    from core.capture import to_network_input
+def predict_capture(predictor: Predictor, rgb: np.ndarray, *, crop=None, colour=None) -> dict:
+    """Classify a capture RGB (H, W, 3): {label, unsure, probabilities, trace_found}. Where no
+    trace is found the answer is unsure (the top class of an empty input is still given)."""
+    from core.capture import extract_trace
 
-    x = to_network_input(
-        Path(path),
+    res = extract_trace(
+        rgb,
         crop=crop,
         colour=colour,
         size=predictor.image_size,
         thickness=training_thickness(predictor.experiment),
     )
-    return {"file": str(path)} | predictor.predict(x[None])[0]
+    out = predictor.predict(res.network_input[None])[0]
+    out["unsure"] = out["unsure"] or not res.confident
+    return out | {"trace_found": res.found}
+
+
+def predict_file(predictor: Predictor, path: str | Path, *, crop=None, colour=None) -> dict:
+    """Read one image file, find its trace and classify it: {file, label, unsure, ...}; an image
+    with no trace is answered unsure rather than refused."""
+    from core.capture import read_image_u8
+
+    rgb = read_image_u8(Path(path))
+    return {"file": str(path)} | predict_capture(predictor, rgb, crop=crop, colour=colour)
