@@ -21,16 +21,17 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.capture import extract_trace, read_image_u8  # noqa: E402
+from core.capture import read_image_u8  # noqa: E402
+from core.capture.search import read_capture  # noqa: E402
 from core.data.looks import LOOKS, render_capture  # noqa: E402
-from core.training.predict import is_unsure, load_predictor, training_thickness  # noqa: E402
+from core.training.predict import load_predictor, training_thickness  # noqa: E402
 
 KINDS = ("screenshot", "photo", "plot", "drawing")
 
 
 def answer(pred, rgb: np.ndarray) -> tuple[dict, np.ndarray]:
     """The pipeline's answer for one RGB image and the network input it made."""
-    res = extract_trace(rgb, size=pred.image_size, thickness=training_thickness(pred.experiment))
+    res = read_capture(rgb, size=pred.image_size, thickness=training_thickness(pred.experiment))
     out = pred.predict(res.network_input[None])[0]
     out["unsure"] = out["unsure"] or not res.confident
     return out, res.network_input

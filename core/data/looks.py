@@ -52,8 +52,8 @@ def _text(d: ImageDraw.ImageDraw, xy, s: str, fill, rng, size: int = 10) -> None
 
 
 def _words(rng, n: int = 3) -> str:
-    pool = ("CH1", "CH2", "500mV", "1.00ms", "Trig", "Auto", "Stop", "RUN", "Freq", "Vpp", "DC",
-            "Meas", "f=1kHz", "2.60V", "Time", "Volt", "x10", "Edge", "T", "Menu", "Cursor")  # fmt: skip
+    pool = ("CH1", "CH2", "500mV", "1.00ms", "Trig", "Auto", "Stop", "RUN", "Freq", "Vpp",
+            "DC", "Meas", "f=1kHz", "2.60V", "Time", "Volt", "x10", "Edge", "T", "Menu")  # fmt: skip
     return " ".join(rng.choice(pool, n))
 
 

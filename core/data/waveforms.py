@@ -374,7 +374,9 @@ def make_datasets(
     return tuple(out)
 
 
-def render_distractors(spec: WaveformSpec, n: int, seed: int | np.random.SeedSequence) -> tuple[np.ndarray, list[str]]:
+def render_distractors(
+    spec: WaveformSpec, n: int, seed: int | np.random.SeedSequence
+) -> tuple[np.ndarray, list[str]]:
     """n images uint8 (n, H, W) of shapes outside the classes (shapes.DISTRACTORS), drawn with the
     spec's amplitudes, pens and noise, and the name of each shape."""
     n, rng = _check_count("The image count", n), _rng(seed)  # seed: int or a SeedSequence
