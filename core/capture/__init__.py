@@ -2,7 +2,8 @@
 
 `imagefile` reads the file safely (format from the content, size limits); `pipeline` finds the plot
 area, the background and the trace, and rasterises it (stages in `plotarea`, `palette`,
-`tracepick`, `masks`, `rasterise`, private to this package). Callers use the names below.
+`tracepick`, `masks`, `rasterise`, private to this package); `search` is the automatic reading
+(several tries, the most waveform-like kept). Callers use the names below.
 """
 
 from core.capture.imagefile import (
@@ -16,6 +17,7 @@ from core.capture.palette import COLOUR_NAMES
 from core.capture.pipeline import CaptureResult, extract_trace, to_network_input
 from core.capture.plotarea import find_plot_area
 from core.capture.rasterise import FILL, MAX_GAIN, centre_line, rasterise
+from core.capture.search import read_capture, waveform_likeness
 
 __all__ = [
     "COLOUR_NAMES",
@@ -28,8 +30,10 @@ __all__ = [
     "extract_trace",
     "find_plot_area",
     "rasterise",
+    "read_capture",
     "read_image",
     "read_image_u8",
     "source_name",
     "to_network_input",
+    "waveform_likeness",
 ]

@@ -53,7 +53,7 @@ def _text(d: ImageDraw.ImageDraw, xy, s: str, fill, rng, size: int = 10) -> None
 
 def _words(rng, n: int = 3) -> str:
     pool = ("CH1", "CH2", "500mV", "1.00ms", "Trig", "Auto", "Stop", "RUN", "Freq", "Vpp",
-            "DC", "Meas", "f=1kHz", "2.60V", "Time", "Volt", "x10", "Edge", "T", "Menu")  # fmt: skip
+            "DC", "Meas", "f=1kHz", "2.60V", "Time", "Volt", "x10", "Edge", "Menu")  # fmt: skip
     return " ".join(rng.choice(pool, n))
 
 

@@ -111,15 +111,13 @@ def training_thickness(exp: Experiment) -> int:
 def predict_capture(predictor: Predictor, rgb: np.ndarray, *, crop=None, colour=None) -> dict:
     """Classify a capture RGB (H, W, 3): {label, unsure, probabilities, trace_found}. Where no
     trace is found the answer is unsure (the top class of an empty input is still given)."""
-    from core.capture import extract_trace
+    from core.capture import extract_trace, read_capture
 
-    res = extract_trace(
-        rgb,
-        crop=crop,
-        colour=colour,
-        size=predictor.image_size,
-        thickness=training_thickness(predictor.experiment),
-    )
+    opts = {"size": predictor.image_size, "thickness": training_thickness(predictor.experiment)}
+    if crop is None and colour is None:  # the automatic reading: the most waveform-like of tries
+        res = read_capture(rgb, **opts)
+    else:  # the user's own choice of plot area or colour
+        res = extract_trace(rgb, crop=crop, colour=colour, **opts)
     out = predictor.predict(res.network_input[None])[0]
     out["unsure"] = out["unsure"] or not res.confident
     return out | {"trace_found": res.found}
