@@ -23,7 +23,8 @@ TARGET = ROOT / "examples" / "runs" / "example-fast"
 
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = [sys.executable, "-m", "core", "train", "--preset", "fast", "--seed", "0", "--epochs", "6",
+        cmd = [sys.executable, "-m", "core", "train", "--preset", "fast", "--seed", "0",
+               "--epochs", "6",
                "--runs-dir", tmp, "--json"]  # fmt: skip
         proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
         if proc.returncode != 0:
