@@ -13,6 +13,7 @@ from core.interpret.features import (
     receptive_field,
 )
 from core.interpret.snapshot import HEAT_EXPLANATION, HEAT_LABELS, HEAT_METHODS
+from core.training.predict import is_unsure
 from ui import insight as ui
 from ui import kernels as uk
 from ui import scope as us
@@ -244,7 +245,13 @@ def prediction_section(predictor, result) -> None:
         return
     probs = predictor.probabilities(result.network_input[None])[0]
     winner = predictor.classes[int(probs.argmax())]
-    st.markdown(f"The network says: **{winner}** ({float(probs.max()):.0%})")
+    if is_unsure(probs, result.confident):
+        st.markdown(
+            f"The network is **unsure**: none of the shapes it knows (closest: {winner}, "
+            f"{float(probs.max()):.0%})."
+        )
+    else:
+        st.markdown(f"The network says: **{winner}** ({float(probs.max()):.0%})")
     st.altair_chart(us.probability_chart(predictor.classes, probs), key="scope_probs")
     st.caption("This is the run's final network, whatever snapshot the maps below use.")
 

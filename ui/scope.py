@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 from PIL import Image, ImageDraw
 
-from core.capture import CaptureResult, extract_trace
+from core.capture import CaptureResult, extract_trace, read_capture
 from core.capture.imagefile import read_image_u8
 from core.training.predict import Predictor, load_predictor, training_thickness
 from core.training.runs import Run
@@ -50,11 +50,14 @@ def read_sample(path: Path) -> tuple[str, np.ndarray]:
 
 @st.cache_resource(max_entries=12, show_spinner=False)
 def _extract(image_id: str, crop, colour, size: int, thickness: int, _rgb) -> CaptureResult:
+    if crop is None and colour is None:  # the automatic reading: the most waveform-like try
+        return read_capture(_rgb, size=size, thickness=thickness)
     return extract_trace(_rgb, crop=crop, colour=colour, size=size, thickness=thickness)
 
 
 def extract(image_id: str, rgb: np.ndarray, *, crop=None, colour=None, size=100, thickness=2):
-    """core.capture.extract_trace, cached per image and settings."""
+    """core.capture.read_capture (extract_trace with a crop or colour), cached per image and
+    settings."""
     crop = tuple(int(v) for v in crop) if crop is not None else None
     colour = tuple(int(v) for v in colour) if colour is not None else None
     return _extract(image_id, crop, colour, int(size), int(thickness), rgb)
