@@ -247,7 +247,7 @@ def prediction_section(predictor, result) -> None:
     winner = predictor.classes[int(probs.argmax())]
     if is_unsure(probs, result.confident):
         st.markdown(
-            f"The network is **unsure**: none of the shapes it knows (closest: {winner}, "
+            f"The network says: **unsure**, none of the shapes it knows (closest: {winner}, "
             f"{float(probs.max()):.0%})."
         )
     else:
