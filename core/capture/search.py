@@ -16,7 +16,7 @@ from PIL import Image, ImageFilter
 
 from core.capture.pipeline import CaptureResult, extract_trace
 
-MAX_SIDE = 1280  # longest side (px) an automatic reading works at
+MAX_SIDE = 1024  # longest side (px) an automatic reading works at
 GOOD = 0.8  # a reading this waveform-like is kept without trying others
 
 

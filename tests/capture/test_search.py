@@ -60,4 +60,4 @@ def test_a_large_photo_is_read_shrunk_and_answered_in_its_own_pixels():
     x0, y0, x1, y1 = res.crop_box
     assert 0 <= x0 < x1 <= 4 * w and 0 <= y0 < y1 <= 4 * h
     assert x1 - x0 > 2 * w  # the box is in the big picture's pixels
-    assert max(res.original.shape[:2]) <= 1280 and res.found
+    assert max(res.original.shape[:2]) <= 1024 and res.found
