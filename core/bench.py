@@ -166,11 +166,12 @@ def _best_seconds(data: bytes, repeats: int) -> float:
     """Best wall time (s) over `repeats` of reading image bytes the right way up and finding the
     trace, as `predict` and the Scope page do."""
     from core.capture import capture_file
+    from core.training.predict import read_automatically
 
     best = float("inf")
     for _ in range(max(1, repeats)):
         start = time.perf_counter()
-        capture_file(data)
+        capture_file(data, extract=read_automatically)
         best = min(best, time.perf_counter() - start)
     return best
 

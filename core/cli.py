@@ -150,7 +150,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
     else:
         for r in results:
             probs = "  ".join(f"{c} {p:.2f}" for c, p in r["probabilities"].items())
-            print(f"{r['file']}: {r['label']}   ({probs})")
+            note = "  unsure: none of the shapes this network knows" if r["unsure"] else ""
+            print(f"{r['file']}: {r['label']}   ({probs}){note}")
     return 1 if failed else 0
 
 

@@ -38,6 +38,8 @@ def settings() -> None:
                 st.slider(
                     label, lo, hi, step=step, help=help_, key=sticky(f"wf_{name}", defaults[name])
                 )
+    for name, (label, help_) in uw.SHARES.items():
+        st.slider(label, 0.0, 1.0, step=0.05, help=help_, key=sticky(f"wf_{name}", defaults[name]))
     b1, b2 = st.columns(2)
     b1.button(
         "Defaults", key="wf_load_default", on_click=uw.load_spec, args=(WaveformSpec(),),

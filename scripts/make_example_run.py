@@ -2,7 +2,10 @@
 
     python scripts/make_example_run.py
 
-It trains the default `fast` preset with seed 0 and replaces examples/runs/example-fast.
+It trains the default `fast` preset (its default data: scope artefacts and distractor shapes)
+with seed 0 for 6 epochs instead of 3, so the app's default answers (and their "unsure") come from
+a network that has settled (held-out ~97% against ~95% at 3 epochs; distractors fall under the
+unsure threshold 81% of the time against 78%), and replaces examples/runs/example-fast.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ TARGET = ROOT / "examples" / "runs" / "example-fast"
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         cmd = [sys.executable, "-m", "core", "train", "--preset", "fast", "--seed", "0",
+               "--epochs", "6",
                "--runs-dir", tmp, "--json"]  # fmt: skip
         proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
         if proc.returncode != 0:

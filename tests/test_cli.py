@@ -80,6 +80,7 @@ def test_predict_json_and_a_bad_file(trained_run, tmp_path, capsys):
     assert [r["file"] for r in results] == good
     for r in results:
         assert r["label"] in ("square", "gaussian", "sine")
+        assert isinstance(r["unsure"], bool)  # the top class is given either way
         assert abs(sum(r["probabilities"].values()) - 1) < 1e-4
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(str(bad)) and "Traceback" not in err

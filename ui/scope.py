@@ -13,10 +13,10 @@ import pandas as pd
 import streamlit as st
 
 from core import render
-from core.capture import CaptureResult, extract_trace
+from core.capture import CaptureResult, extract_trace, read_capture
 from core.errors import LabError
 from core.interpret.snapshot import HEAT_EXPLANATION, HEAT_LABELS, HEAT_METHODS
-from core.training.predict import Predictor, load_predictor, training_thickness
+from core.training.predict import Predictor, is_unsure, load_predictor, training_thickness
 from core.training.runs import Run
 from ui.insight import class_heat, model_slot
 from ui.scope_input import upright_rgb
@@ -55,11 +55,14 @@ def read_sample(path: Path) -> tuple[str, np.ndarray]:
 
 @st.cache_resource(max_entries=12, show_spinner=False)
 def _extract(image_id: str, crop, colour, size: int, thickness: int, _rgb) -> CaptureResult:
+    if crop is None and colour is None:  # the automatic reading: the most waveform-like try
+        return read_capture(_rgb, size=size, thickness=thickness)
     return extract_trace(_rgb, crop=crop, colour=colour, size=size, thickness=thickness)
 
 
 def extract(image_id: str, rgb: np.ndarray, *, crop=None, colour=None, size=100, thickness=2):
-    """core.capture.extract_trace, cached per image and settings."""
+    """core.capture.read_capture (extract_trace with a crop or colour), cached per image and
+    settings."""
     crop = tuple(int(v) for v in crop) if crop is not None else None
     colour = tuple(int(v) for v in colour) if colour is not None else None
     return _extract(image_id, crop, colour, int(size), int(thickness), rgb)
@@ -148,7 +151,13 @@ def prediction_section(predictor, result) -> None:
         return
     probs = predictor.probabilities(result.network_input[None])[0]
     winner = predictor.classes[int(probs.argmax())]
-    st.markdown(f"The network says: **{winner}** ({float(probs.max()):.0%})")
+    if is_unsure(probs, result.confident):
+        st.markdown(
+            f"The network says: **unsure**, none of the shapes it knows (closest: {winner}, "
+            f"{float(probs.max()):.0%})."
+        )
+    else:
+        st.markdown(f"The network says: **{winner}** ({float(probs.max()):.0%})")
     st.altair_chart(probability_chart(predictor.classes, probs), key="scope_probs")
     st.caption("This is the run's final network, whatever snapshot the maps below use.")
 

@@ -26,10 +26,18 @@ RANGES = {
     "phase": ("Phase", 0.0, 1.0, 0.05, "Fraction of a period: sine, sawtooth, pulse trains."),
     "jitter": ("Vertical jitter (pixels)", 0.0, 10.0, 0.5, "Largest random shake of the trace."),
     "flip_noise": ("Pixel noise", 0.0, 0.25, 0.005, "Fraction of all pixels flipped at random."),
+    "bumps": ("Gaussian peaks", 1, 6, 1, "Peaks per gaussian image: above 1, a multi-peak fit."),
 }
+# name: (label, help) of the single-value sliders (0..1 shares) for how scopes show waveforms.
+SHARES = {
+    "artefacts": ("Scope artefacts", "Share of images with rounded edges, overshoot and "
+                  "ringing, noise or a sloped baseline, as real scopes show them."),
+    "distractors": ("Other shapes (unsure)", "Triangles, sawtooths, RC curves, steps, DC and "
+                    "noise per training image, learnt as 'none of these shapes'."),
+}  # fmt: skip
 TABS = {
     "Trace": ("amplitude", "baseline", "thickness"),
-    "Pulses": ("repetitions", "position", "width", "duty", "sigma"),
+    "Pulses": ("repetitions", "position", "width", "duty", "sigma", "bumps"),
     "Periodic": ("cycles", "phase"),
     "Noise": ("jitter", "flip_noise"),
 }
@@ -56,6 +64,7 @@ def spec_from_widgets() -> tuple[WaveformSpec | None, LabError | None]:
             include_sawtooth=ss.wf_include_sawtooth,
             polarity=ss.wf_polarity,
             **{name: tuple(ss[f"wf_{name}"]) for name in RANGES},
+            **{name: ss[f"wf_{name}"] for name in SHARES},
         )
     except LabError as e:
         return None, e

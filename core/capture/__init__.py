@@ -4,7 +4,8 @@
 bytes-level checks in `formats`, pixel conversion and transparency in `pixels`); `orient` tries a
 photo both as its EXIF tag says and as stored; `pipeline` finds the plot area, the background and
 the trace, and rasterises it (stages in `plotarea`, `palette`, `tracepick`, `masks`, `rasterise`,
-private to this package). Callers use the names below.
+private to this package); `search` is the automatic reading (several tries, the most
+waveform-like kept). Callers use the names below.
 """
 
 from core.capture.imagefile import (
@@ -20,6 +21,7 @@ from core.capture.palette import COLOUR_NAMES
 from core.capture.pipeline import CaptureResult, extract_trace, to_network_input
 from core.capture.plotarea import find_plot_area
 from core.capture.rasterise import FILL, MAX_GAIN, centre_line, rasterise
+from core.capture.search import read_capture, waveform_likeness
 
 __all__ = [
     "CAPTURE_MAX_SIDE",
@@ -36,9 +38,11 @@ __all__ = [
     "extract_trace",
     "find_plot_area",
     "rasterise",
+    "read_capture",
     "read_image",
     "read_orientations",
     "read_image_u8",
     "source_name",
     "to_network_input",
+    "waveform_likeness",
 ]

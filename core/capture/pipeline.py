@@ -65,6 +65,13 @@ class CaptureResult:
     def found(self) -> bool:
         return bool(self.network_input.any())
 
+    @property
+    def confident(self) -> bool:
+        """The trace finder's own confidence: a trace was found across a fair part of the view
+        (a speck or a short scrap is more likely text or a marker than a waveform)."""
+        cols = self.network_input.any(0)
+        return bool(cols.mean() >= 0.5)
+
 
 # ---------------------------------------------------------------- the pipeline
 def _as_uint8(rgb: np.ndarray) -> np.ndarray:
@@ -140,11 +147,13 @@ def extract_trace(
     colour: tuple[int, int, int] | str | None = None,
     size: int = 100,
     thickness: int = 2,
+    find_area: bool = True,
 ) -> CaptureResult:
     """Screenshot RGB (H, W, 3), float in [0, 1] or uint8 -> CaptureResult with every stage.
 
     crop: (x0, y0, x1, y1) plot area in pixels, found automatically when None. colour: the trace's
     colour as (R, G, B), '#rrggbb' or a name; the most trace-like colour when None.
+    find_area: False treats the whole image as a plain picture (no graticule or axes box).
     """
     _check_sizes(size, thickness)
     img = _as_uint8(rgb)
@@ -153,8 +162,10 @@ def extract_trace(
     idx = _index(img)
     if crop is not None:
         box, method = _check_crop(crop, w_img, h_img), "manual"
-    else:
+    elif find_area:
         box, method = find_plot_area(img, idx)
+    else:
+        box, method = None, "whole"
     x0, y0, x1, y1 = box or (0, 0, w_img, h_img)
     cropped = img[y0:y1, x0:x1]
     h, w = cropped.shape[:2]

@@ -82,6 +82,8 @@ def centre_line(mask: np.ndarray, width: int, pool: int = 0, join: bool = False)
         cols = np.concatenate([cols, k, k + 1])
         top = np.concatenate([top, np.minimum(ya, mid), np.minimum(yb, mid + 1)])
         bot = np.concatenate([bot, np.maximum(ya, mid) + 1, np.maximum(yb, mid + 1) + 1])
+    # A thick pen's trim can push an edge run past the band's last row: keep rows in range.
+    top, bot = np.minimum(top, h - 1), np.clip(bot, 1, h)
     acc = np.zeros((h + 1, w), np.int32)
     np.add.at(acc, (top, cols), 1)
     np.add.at(acc, (bot, cols), -1)

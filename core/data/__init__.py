@@ -1,8 +1,11 @@
 """The lab's data: one-bit waveform images for training, their previews and downloads, and
-scope-style screenshots drawn from the same waveforms (samples to try, test fixtures).
+captures drawn from the same waveforms (samples to try, test fixtures, benchmarks).
 
-`waveforms` rasterises square, gaussian and sine pulses (vectorised, seeded); `export` makes the
-Waveforms page's previews and zip download; `scope_samples` draws them as a scope would show them.
+`waveforms` rasterises square, gaussian and sine pulses (vectorised, seeded); `shapes` gives them
+what scopes show (ringing, rounded edges, noise, slopes, several peaks) and draws the distractor
+shapes a network learns to be unsure of; `export` makes the Waveforms page's previews and zip
+download; `scope_samples` draws them as a scope would show them; `looks` renders labelled
+captures (with ground-truth masks) as screens, phone photos, plots, drawings and paper.
 """
 
 from core.data.waveforms import (
@@ -10,8 +13,10 @@ from core.data.waveforms import (
     STUDY_SPEC,
     WaveformSpec,
     class_names,
+    distractor_set,
     make_datasets,
     render_batch,
+    render_distractors,
     render_one,
 )
 
@@ -20,7 +25,9 @@ __all__ = [
     "STUDY_SPEC",
     "WaveformSpec",
     "class_names",
+    "distractor_set",
     "make_datasets",
     "render_batch",
+    "render_distractors",
     "render_one",
 ]

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from core.data.shapes import add_artefacts, distractor_levels, gaussian_bumps
 from core.errors import LabError
 
 CLASSES = ("square", "gaussian", "sine", "sawtooth")
@@ -35,7 +36,7 @@ _DRAWN = (
     "amplitude", "baseline", "position", "width", "duty", "sigma", "cycles", "phase",
     "repetitions", "thickness", "flip_noise", "jitter", "polarity",
 )  # fmt: skip
-_INT_FIELDS = ("repetitions", "thickness")
+_INT_FIELDS = ("repetitions", "thickness", "bumps")
 _COMMON = ("amplitude", "baseline", "polarity", "thickness", "jitter", "flip_noise")
 CLASS_PARAMS = {
     "square": ("repetitions", "position", "width", "duty", "phase") + _COMMON,
@@ -64,6 +65,13 @@ class WaveformSpec:
     thickness: tuple[int, int] = (1, 3)  # trace width, pixels
     flip_noise: tuple[float, float] = (0.0, 0.01)  # fraction of all pixels flipped
     jitter: tuple[float, float] = (0.0, 1.0)  # largest vertical shake of the trace, pixels
+    # Share of images drawn as scopes show them: rounded edges, overshoot and ringing, noise, a
+    # sloped baseline (shapes.add_artefacts); 0 keeps the clean textbook shapes.
+    artefacts: float = 0.5
+    bumps: tuple[int, int] = (1, 3)  # gaussian peaks per image (a multi-peak fit above 1)
+    # Distractor images (triangle, sawtooth, RC, steps, DC, noise, ...) per training image, which
+    # the network learns to answer with a uniform guess: "none of the shapes this network knows".
+    distractors: float = 0.3
 
     def __post_init__(self) -> None:
         if isinstance(self.size, bool) or not isinstance(self.size, int | np.integer):
@@ -80,6 +88,11 @@ class WaveformSpec:
                 f"The polarity (chance of an inverted trace) must be 0..1, got {self.polarity!r}."
             )
         object.__setattr__(self, "polarity", float(self.polarity))
+        for name, hi in (("artefacts", 1.0), ("distractors", 2.0)):
+            v = getattr(self, name)
+            if not _is_number(v) or not 0 <= v <= hi:
+                raise LabError(f"The {name} setting must be a number from 0 to {hi:g}, got {v!r}.")
+            object.__setattr__(self, name, float(v))
         for name, (lo, hi, unit) in _LIMITS.items():
             object.__setattr__(self, name, _check_range(name, getattr(self, name), lo, hi, unit))
         rows = self.size - 1 - 2 * _margin(self.thickness[1], self.jitter[1])
@@ -96,7 +109,7 @@ class WaveformSpec:
         return cls(
             amplitude=(0.3, 1.0), width=(0.05, 0.3), sigma=(0.03, 0.08), cycles=(3.0, 5.0),
             polarity=0.0, repetitions=(1, 1), thickness=(1, 1), flip_noise=(0.0, 0.0),
-            jitter=(0.0, 0.0),
+            jitter=(0.0, 0.0), artefacts=0.0, bumps=(1, 1), distractors=0.0,
         )  # fmt: skip
 
 
@@ -115,6 +128,7 @@ _LIMITS: dict[str, tuple[float, float, str]] = {
     "thickness": (1, 8, "pixels"),
     "flip_noise": (0.0, 0.2, "of the pixels"),
     "jitter": (0.0, 5.0, "pixels"),
+    "bumps": (1, 5, "peaks"),
 }
 _MIN_PERIOD_PX = 6
 # Rows the waveform itself must keep once the margins for thickness and jitter are taken.
@@ -235,13 +249,37 @@ def _levels(p: dict, labels: np.ndarray, size: int) -> np.ndarray:
 
 def _render(spec: WaveformSpec, labels: np.ndarray, rng: np.random.Generator):
     """Images uint8 (n, H, W) in {0, 1} and the parameters used, for the given labels (n,)."""
-    n, size = len(labels), spec.size
     p = _sample(spec, labels, rng)
+    levels = _levels(p, labels, spec.size)
+    # Extra draws come after the study's, from the same stream, only when switched on: a clean
+    # spec's images stay what they were.
+    _add_bumps(spec, p, labels, levels, rng)
+    if spec.artefacts > 0:
+        levels = add_artefacts(levels, spec.artefacts, rng, slope_ok=labels != 2)
+    return _draw(spec, levels, p, rng), p
+
+
+def _add_bumps(spec: WaveformSpec, p: dict, labels: np.ndarray, levels: np.ndarray, rng) -> None:
+    """Give the gaussians in levels (n, W) their extra peaks (spec.bumps), in place."""
+    gauss = labels == CLASSES.index("gaussian")
+    if spec.bumps[1] <= 1 or not gauss.any():
+        return
+    x = ((np.arange(spec.size) + 0.5) / spec.size).astype(np.float32)
+    extra = rng.integers(spec.bumps[0] - 1, spec.bumps[1], gauss.sum())
+    q = {k: p[k][gauss] for k in ("position", "sigma", "polarity")}
+    centre = _SIDE + 3.5 * q["sigma"] + q["position"] * (1 - 2 * _SIDE - 7 * q["sigma"])
+    bumps = gaussian_bumps(x, centre, q["sigma"], extra, rng)
+    levels[gauss] = np.where(q["polarity"][:, None] < 0, 1 - bumps, bumps)
+
+
+def _draw(spec: WaveformSpec, levels: np.ndarray, p: dict, rng: np.random.Generator):
+    """One-bit images uint8 (n, H, W) of levels (n, W) with p's amplitude, baseline and pen."""
+    n, size = len(levels), spec.size
     t = p["thickness"][:, None].astype(np.int16)
     amp, jitter = (p[k][:, None].astype(np.float32) for k in ("amplitude", "jitter"))
     # Margin (px) that keeps the thickened, jittered trace off the top and bottom rows.
     margin = _margin(t, jitter)
-    level = p["baseline"][:, None].astype(np.float32) * (1 - amp) + amp * _levels(p, labels, size)
+    level = p["baseline"][:, None].astype(np.float32) * (1 - amp) + amp * levels
     y = margin + level * (size - 1 - 2 * margin)
     y += (2 * rng.random((n, size), dtype=np.float32) - 1) * jitter
     row = (size - 1 - np.rint(y)).astype(np.int16)  # (n, W), row 0 at the top
@@ -268,7 +306,7 @@ def _render(spec: WaveformSpec, labels: np.ndarray, rng: np.random.Generator):
     flips = rng.binomial(size * size, p["flip_noise"])
     where = rng.integers(0, size * size, flips.sum()) + np.repeat(np.arange(n) * size**2, flips)
     images.reshape(-1)[where] ^= 1
-    return images, p
+    return images
 
 
 def _check_count(name: str, value: Any) -> int:
@@ -318,6 +356,58 @@ def make_datasets(
         x, y = _balanced(spec, count, np.random.default_rng(seq), None)
         out += [torch.from_numpy(x).unsqueeze(1).float(), torch.from_numpy(y)]
     return tuple(out)
+
+
+def render_distractors(
+    spec: WaveformSpec, n: int, seed: int | np.random.SeedSequence
+) -> tuple[np.ndarray, list[str]]:
+    """n images uint8 (n, H, W) of shapes outside the classes (shapes.DISTRACTORS), drawn with the
+    spec's amplitudes, pens and noise, and the name of each shape."""
+    n, rng = _check_count("The image count", n), _rng(seed)  # seed: int or a SeedSequence
+    if n == 0:
+        return np.zeros((0, spec.size, spec.size), np.uint8), []
+    p = _sample(spec, np.zeros(n, np.int64), rng)
+    levels, names = distractor_levels(n, spec.size, rng)
+    levels = np.where(p["polarity"][:, None] < 0, 1 - levels, levels)
+    if spec.artefacts > 0:
+        levels = add_artefacts(levels, spec.artefacts, rng)
+    return _draw(spec, levels, p, rng), names
+
+
+def trace_levels(
+    spec: WaveformSpec, cls: str, width: int, rng: np.random.Generator
+) -> tuple[np.ndarray, str]:
+    """One trace's levels float32 (width,) in [0, 1], for class `cls` or, for "other", a
+    distractor shape; returns the levels and the shape's name. For drawing captures in looks."""
+    one = dataclasses.replace(spec, size=int(min(max(width, 24), 1024)))
+    if cls == "other":
+        levels, names = distractor_levels(1, one.size, rng)
+        p = _sample(one, np.zeros(1, np.int64), rng)
+        levels = np.where(p["polarity"][:, None] < 0, 1 - levels, levels)
+        name = names[0]
+    else:
+        if cls not in CLASSES:
+            raise LabError(f"Unknown waveform class {cls!r}; choose one of {list(CLASSES)}.")
+        labels = np.array([CLASSES.index(cls)])
+        p = _sample(one, labels, rng)
+        levels, name = _levels(p, labels, one.size), cls
+        _add_bumps(one, p, labels, levels, rng)
+    if spec.artefacts > 0:
+        levels = add_artefacts(levels, spec.artefacts, rng)
+    x_old = (np.arange(one.size) + 0.5) / one.size
+    x_new = (np.arange(width) + 0.5) / width
+    return np.interp(x_new, x_old, levels[0]).astype(np.float32), name
+
+
+def distractor_set(spec: WaveformSpec, n_train: int, seed: int) -> torch.Tensor | None:
+    """The distractor images for a training set of n_train: float32 (M, 1, H, W) with
+    M = spec.distractors * n_train, from their own stream (None when switched off)."""
+    m = int(round(spec.distractors * _check_count("The training set size", n_train)))
+    if m == 0:
+        return None
+    seq = np.random.SeedSequence(_check_count("The seed", seed)).spawn(3)[2]
+    images, _ = render_distractors(spec, m, seq)
+    return torch.from_numpy(images).unsqueeze(1).float()
 
 
 def _used(cls: str, p: dict) -> dict[str, int | float]:

@@ -13,6 +13,7 @@ from core.config import from_dict, to_dict
 from core.data.waveforms import (
     WaveformSpec,
     class_names,
+    distractor_set,
     make_datasets,
 )
 from core.errors import LabError
@@ -131,6 +132,7 @@ def run_experiment(
     device = select_device(exp.train.device)
     torch.manual_seed(exp.train.seed)  # dropout draws from the global generator
     data = make_datasets(exp.waveforms, exp.train.n_train, exp.train.n_test, exp.train.seed)
+    others = distractor_set(exp.waveforms, exp.train.n_train, exp.train.seed)
     model = build_model(exp.model, seed=exp.train.seed)
     params = count_params(model)
     run_dir = run_dir or store.new_run_dir(name or f"{exp.preset}-s{exp.train.seed}")
@@ -140,7 +142,7 @@ def run_experiment(
         on_event(TrainEvent("created", 0, 0.0, {"run_dir": run_dir, "params": params}))
     end: TrainEvent | None = None
     try:
-        for ev in train(model, data, exp.train, control, device):
+        for ev in train(model, data, exp.train, control, device, others=others):
             if ev.kind == "snapshot":
                 writer.add_snapshot(ev.data["weights"], ev.data["bias"], ev.step, ev.epoch)
             elif ev.kind == "metrics":

@@ -113,6 +113,14 @@ def _loss_fn(name: str):
     return lambda out, y, t: F.binary_cross_entropy_with_logits(out, t)
 
 
+def _uniform_loss(out: torch.Tensor, loss: str) -> torch.Tensor:
+    """Mean distance of outputs (k, C) from 'no class': cross-entropy to the uniform answer less
+    its floor log C (so 0 is reachable), or all-equal 1/C targets for the bit-target losses."""
+    if loss == "cross_entropy":
+        return -F.log_softmax(out, dim=1).mean(1).mean() - math.log(out.shape[1])
+    return _loss_fn(loss)(out, None, torch.full_like(out, 1.0 / out.shape[1]))
+
+
 def _make_optimizer(cfg: TrainConfig, params) -> torch.optim.Optimizer:
     if cfg.optimizer == "adam":
         return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
@@ -148,9 +156,11 @@ class _Session:
     """One run in progress: the optimiser, the seeded batch order, the training clock and what
     the batches since the last measurement added up to."""
 
-    def __init__(self, model: torch.nn.Module, data, cfg: TrainConfig, device: torch.device):
+    def __init__(self, model: torch.nn.Module, data, cfg: TrainConfig, device: torch.device,
+                 others: torch.Tensor | None = None):  # fmt: skip
         self.model, self.cfg = model, cfg
         self.x_tr, self.y_tr, self.x_te, self.y_te = data
+        self.others = others.to(device) if others is not None and len(others) else None
         self.opt = _make_optimizer(cfg, model.parameters())
         self.loss_fn = _loss_fn(cfg.loss)
         self.gen = torch.Generator().manual_seed(cfg.seed + 1)
@@ -184,17 +194,21 @@ class _Session:
         idx = self.order[b * cfg.batch_size : (b + 1) * cfg.batch_size]
         xb, yb = self.x_tr[idx], self.y_tr[idx]
         t0 = time.perf_counter()
-        rng = torch.get_rng_state()  # dropout's draws, put back if the step is abandoned
+        # dropout's and the distractors' draws, put back if the step is abandoned
+        rng, gen_state = torch.get_rng_state(), self.gen.get_state()
         try:
             with interruptible(interrupt or (lambda: False)):
                 out = self.model(xb)
                 target = F.one_hot(yb, out.shape[1]).to(out.dtype) if cfg.uses_bit_targets else None
                 loss = self.loss_fn(out, yb, target)
+                if self.others is not None:
+                    loss = self.with_others(loss, len(yb))
                 self.opt.zero_grad(set_to_none=True)
                 loss.backward()
         except StepInterrupted:
             self.opt.zero_grad(set_to_none=True)
             torch.set_rng_state(rng)
+            self.gen.set_state(gen_state)
             self.train_seconds += time.perf_counter() - t0
             return None
         self.opt.step()
@@ -204,6 +218,15 @@ class _Session:
         if math.isfinite(value):
             self.tally.add(value, out, yb)
         return value
+
+    def with_others(self, loss: torch.Tensor, n_batch: int) -> torch.Tensor:
+        """The batch's loss mixed with that of distractor images (trained towards a uniform
+        answer), drawn in proportion to their count among the training images."""
+        x_ot = self.others
+        k = max(1, round(n_batch * len(x_ot) / max(self.cfg.n_train, 1)))
+        pick = torch.randint(len(x_ot), (k,), generator=self.gen).to(x_ot.device)
+        lo = _uniform_loss(self.model(x_ot[pick]), self.cfg.loss)
+        return (loss * n_batch + lo * k) / (n_batch + k)
 
     def out_of_time(self) -> bool:
         return self.cfg.max_seconds is not None and self.train_seconds >= self.cfg.max_seconds
@@ -265,13 +288,17 @@ def train(
     cfg: TrainConfig,
     control: TrainControl | None = None,
     device: torch.device | None = None,
+    others: torch.Tensor | None = None,
 ) -> Iterator[TrainEvent]:
-    """Train `model` on (x_train, y_train, x_test, y_test), yielding events; x (N,1,H,W) float."""
+    """Train `model` on (x_train, y_train, x_test, y_test), yielding events; x (N,1,H,W) float.
+
+    others (M, 1, H, W): images of none of the classes, mixed into every batch in proportion and
+    trained towards a uniform answer, so the network can say "none of these"."""
     control = control or TrainControl()
     device = device or torch.device("cpu")
     data = tuple(t.to(device) for t in data)
     _check_outputs(model.to(device).train(), data)
-    run = _Session(model, data, cfg, device)
+    run = _Session(model, data, cfg, device, others)
     hooks = add_cancellation_points(model)  # Stop and Pause act inside a long step
     total, snap_every, eval_every = cfg.total_steps(), cfg.snapshot_cadence(), cfg.eval_cadence()
     yield run.event("start", {"total_steps": total, "steps_per_epoch": run.spe})

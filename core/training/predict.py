@@ -15,6 +15,15 @@ from core.training.experiment import Experiment, experiment_from_dict
 from core.training.runs import Run, load_run
 
 EXAMPLE_RUN = Path(__file__).resolve().parents[2] / "examples" / "runs" / "example-fast"
+# Below this top probability the answer is "none of the shapes this network knows". Networks are
+# trained towards a uniform answer on distractor shapes, so an unfamiliar trace lands near 1/3;
+# calibrated on generated captures (scripts/capture_figures.py): in-class looks stay above it.
+UNSURE_BELOW = 0.75
+
+
+def is_unsure(probabilities: np.ndarray, trace_found: bool = True) -> bool:
+    """The rule for "unsure": no trace, or a top class probability below UNSURE_BELOW."""
+    return (not trace_found) or float(np.max(probabilities)) < UNSURE_BELOW
 
 
 @dataclass
@@ -50,15 +59,19 @@ class Predictor:
         return outputs_to_probabilities(out, self.experiment.train.loss).numpy()
 
     def predict(self, images: np.ndarray) -> list[dict]:
-        """[{label, probabilities: {class: p}}] for each image."""
-        probs = self.probabilities(images)
+        """[{label, unsure, probabilities: {class: p}}] for each image: label is the top class,
+        unsure says it is probably none of them (is_unsure; an empty image is always unsure)."""
+        x = np.asarray(images)
+        probs = self.probabilities(x)
         names = self.classes
+        found = x.reshape(len(probs), -1).any(1)
         return [
             {
                 "label": names[int(p.argmax())],
+                "unsure": is_unsure(p, bool(f)),
                 "probabilities": {c: float(v) for c, v in zip(names, p)},
             }
-            for p in probs
+            for p, f in zip(probs, found)
         ]
 
 
@@ -96,22 +109,45 @@ def training_thickness(exp: Experiment) -> int:
     return max(1, int(round((lo + hi) / 2)))
 
 
+def read_automatically(rgb: np.ndarray, *, crop=None, colour=None, **opts):
+    """The capture reading `predict` uses: the automatic search (the most waveform-like of several
+    tries) unless the user chose a plot area or a trace colour."""
+    from core.capture import extract_trace, read_capture
+
+    if crop is None and colour is None:
+        return read_capture(rgb, **opts)
+    return extract_trace(rgb, crop=crop, colour=colour, **opts)
+
+
+def answer(predictor: Predictor, result) -> dict:
+    """{label, unsure, probabilities, trace_found} for a capture's reading; where no trace is found
+    or the finder is not confident the answer is unsure (the top class is still given)."""
+    out = predictor.predict(result.network_input[None])[0]
+    out["unsure"] = out["unsure"] or not getattr(result, "confident", result.found)
+    return out | {"trace_found": result.found}
+
+
+def predict_capture(predictor: Predictor, rgb: np.ndarray, *, crop=None, colour=None) -> dict:
+    """Classify a capture RGB (H, W, 3) already the right way up (see `answer`)."""
+    opts = {"size": predictor.image_size, "thickness": training_thickness(predictor.experiment)}
+    return answer(predictor, read_automatically(rgb, crop=crop, colour=colour, **opts))
+
+
 def predict_file(
     predictor: Predictor, path, *, crop=None, colour=None, name: str | None = None
 ) -> dict:
-    """Read one image (a path, or bytes / a file object with `name`) the right way up, turn it
-    into the network's input and classify it."""
-    from core.capture import capture_file, source_name
+    """Read one image (a path, or bytes / a file object with `name`) the right way up, find its
+    trace and classify it: {file, label, unsure, ...}; no trace is answered unsure, not refused."""
+    from core.capture import capture_file
 
     src = Path(path) if isinstance(path, str | Path) else path
     result, _ = capture_file(
         src,
         name=name,
+        extract=read_automatically,
         crop=crop,
         colour=colour,
         size=predictor.image_size,
         thickness=training_thickness(predictor.experiment),
     )
-    if not result.found:
-        raise LabError(f"No waveform trace was found in {source_name(src, name)}.")
-    return {"file": name or str(path)} | predictor.predict(result.network_input[None])[0]
+    return {"file": name or str(path)} | answer(predictor, result)

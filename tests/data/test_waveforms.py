@@ -26,7 +26,14 @@ from core.errors import LabError
 
 SQUARE, GAUSSIAN, SINE, SAWTOOTH = range(4)
 # Thin, noise-free traces: each column's lit run is exactly the span from the previous column's row.
-CLEAN = WaveformSpec(include_sawtooth=True, thickness=(1, 1), flip_noise=(0, 0), jitter=(0, 0))
+CLEAN = WaveformSpec(
+    include_sawtooth=True,
+    thickness=(1, 1),
+    flip_noise=(0, 0),
+    jitter=(0, 0),
+    artefacts=0.0,
+    bumps=(1, 1),
+)
 
 
 def columns(images: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

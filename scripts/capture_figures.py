@@ -1,0 +1,151 @@
+"""Per-kind figures of the capture pipeline: the real dev set and generated looks.
+
+    python scripts/capture_figures.py [--run RUN] [--dev DIR] [--generated N] [--montage PNG]
+
+For each kind (screenshot, photo, plot, drawing) it prints how many images were read, answered
+right, wrong and unsure. An in-class image (its labels name a class of the run) is right when it
+is answered with one of its labels and not unsure; an image of other shapes or none is right when
+it is answered unsure. --montage saves the network input made from every dev image.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from core.capture import read_image_u8  # noqa: E402
+from core.capture.search import read_capture  # noqa: E402
+from core.data.looks import LOOKS, render_capture  # noqa: E402
+from core.training.predict import load_predictor, training_thickness  # noqa: E402
+
+KINDS = ("screenshot", "photo", "plot", "drawing")
+
+
+def answer(pred, rgb: np.ndarray) -> tuple[dict, np.ndarray]:
+    """The pipeline's answer for one RGB image and the network input it made."""
+    res = read_capture(rgb, size=pred.image_size, thickness=training_thickness(pred.experiment))
+    out = pred.predict(res.network_input[None])[0]
+    out["unsure"] = out["unsure"] or not res.confident
+    return out, res.network_input
+
+
+def score(out: dict, labels: set[str], classes: set[str]) -> str:
+    if not labels & classes:
+        return "right" if out["unsure"] else "wrong"
+    if out["unsure"]:
+        return "unsure"
+    return "right" if out["label"] in labels else "wrong"
+
+
+def table(title: str, rows: list[tuple[str, str, bool]]) -> str:
+    """rows: (kind, outcome, in_class) -> a text table per kind."""
+    t = defaultdict(lambda: defaultdict(int))
+    for kind, outcome, inc in rows:
+        for k in (kind, "all"):
+            t[k]["read"] += 1
+            t[k][outcome] += 1
+            t[k]["in"] += inc
+            t[k]["in_right"] += inc and outcome == "right"
+            t[k]["out"] += not inc
+            t[k]["out_unsure"] += (not inc) and outcome == "right"
+    lines = [title, f"{'kind':12s} read right wrong unsure   in-class right   other/none unsure"]
+    for k in (*KINDS, "all"):
+        r = t[k]
+        if not r["read"]:
+            continue
+        inc = f"{r['in_right']}/{r['in']}" if r["in"] else "-"
+        out = f"{r['out_unsure']}/{r['out']}" if r["out"] else "-"
+        lines.append(f"{k:12s} {r['read']:4d} {r['right']:5d} {r['wrong']:5d} {r['unsure']:6d}"
+                     f"   {inc:>14s}   {out:>17s}")  # fmt: skip
+    return "\n".join(lines)
+
+
+def dev_set(pred, folder: Path, verbose: bool, montage: str | None) -> str:
+    classes = set(pred.classes)
+    rows, inputs = [], []
+    with open(folder / "labels.csv", newline="") as f:
+        entries = list(csv.DictReader(f))
+    for e in entries:
+        kind = e["kind"].split("-")[0]
+        labels = set(e["label"].split("|"))
+        try:
+            out, x = answer(pred, read_image_u8(folder / e["file"]))
+        except Exception as err:  # noqa: BLE001 - a reader failure is a row, not a crash
+            out, x = {"label": "-", "unsure": True, "probabilities": {}}, np.zeros((100, 100))
+            print(f"  {e['file']}: {err}", file=sys.stderr)
+        outcome = score(out, labels, classes)
+        rows.append((kind, outcome, bool(labels & classes)))
+        inputs.append(x)
+        if verbose:
+            top = max(out["probabilities"].values(), default=0)
+            flag = " UNSURE" if out["unsure"] else ""
+            print(f"  {outcome:6s} {e['file'][:48]:48s} {e['label']:18s} {out['label']}"
+                  f" {top:.2f}{flag}")  # fmt: skip
+    if montage:
+        save_montage(inputs, montage)
+    return table(f"dev set ({folder})", rows)
+
+
+def generated(pred, n: int, seed: int) -> str:
+    rows = []
+    classes = list(pred.classes)
+    for i in range(n):
+        look = LOOKS[i % len(LOOKS)]
+        pool = [*classes, "other", "none"]
+        cls = pool[(i // len(LOOKS)) % len(pool)]
+        cap = render_capture(look, cls, seed + i)
+        out, _ = answer(pred, cap.image)
+        rows.append((f"{cap.kind}", score(out, set(cap.labels), set(classes)), bool(cap.labels)))
+        rows.append((f"look:{look}", rows[-1][1], rows[-1][2]))
+    by_kind = [r for r in rows if not r[0].startswith("look:")]
+    lines = [table(f"generated looks ({n} captures, seed {seed})", by_kind)]
+    per_look = defaultdict(lambda: [0, 0])
+    for k, outcome, _ in rows:
+        if k.startswith("look:"):
+            per_look[k[5:]][0] += outcome == "right"
+            per_look[k[5:]][1] += 1
+    lines.append("per look right: " + ", ".join(
+        f"{k} {a}/{b}" for k, (a, b) in per_look.items()))  # fmt: skip
+    return "\n".join(lines)
+
+
+def save_montage(inputs: list[np.ndarray], path: str, cols: int = 8) -> None:
+    from PIL import Image
+
+    n = len(inputs)
+    size = inputs[0].shape[0] + 4 if n else 104
+    rows = -(-n // cols)
+    m = np.full((rows * size, cols * size), 80, np.uint8)
+    for i, x in enumerate(inputs):
+        r, c = divmod(i, cols)
+        m[r * size + 2 : r * size + size - 2, c * size + 2 : c * size + size - 2] = x * 255
+    Image.fromarray(m).save(path)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--run", default=str(ROOT / "examples" / "runs" / "example-fast"))
+    ap.add_argument("--dev", default=str(ROOT.parent / "shared" / "real-captures" / "dev"))
+    ap.add_argument("--generated", type=int, default=300, help="generated captures (0: none)")
+    ap.add_argument("--seed", type=int, default=10_000)
+    ap.add_argument("--montage", default=None, help="save the dev set's network inputs here")
+    ap.add_argument("-v", "--verbose", action="store_true")
+    args = ap.parse_args()
+    pred = load_predictor(args.run)
+    if Path(args.dev).is_dir():
+        print(dev_set(pred, Path(args.dev), args.verbose, args.montage))
+    if args.generated:
+        print(generated(pred, args.generated, args.seed))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

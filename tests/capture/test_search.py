@@ -1,0 +1,63 @@
+"""The automatic reading on generated captures in every look."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from core.capture import read_capture, waveform_likeness
+from core.capture.masks import _dilate
+from core.data.looks import render_capture
+
+
+def test_waveform_likeness_prefers_a_line_across_the_view():
+    line = np.zeros((100, 100), np.float32)
+    line[50 + (20 * np.sin(np.arange(100) / 8)).astype(int), np.arange(100)] = 1
+    block = np.zeros((100, 100), np.float32)
+    block[10:90, 10:90] = 1
+    text = np.zeros((100, 100), np.float32)
+    text[::7, 5:30] = 1
+    assert waveform_likeness(line) > 0.95
+    assert waveform_likeness(block) < 0.1 and waveform_likeness(text) < 0.3
+    assert waveform_likeness(np.zeros((100, 100))) == 0.0
+
+
+def on_truth(cap, res) -> float:
+    """Share of the found trace pixels that lie on (near) the labelled trace."""
+    x0, y0, x1, y1 = res.crop_box
+    truth = _dilate(cap.mask, 3, 3)[y0:y1, x0:x1]
+    found = res.mask
+    if found.shape != truth.shape or not found.any():
+        return 0.0
+    return float((found & truth).sum() / found.sum())
+
+
+def test_reads_a_waveform_like_line_from_scope_screens():
+    # Screens show up to three channels: any of them is a fair reading, so no ground truth here.
+    likeness = [waveform_likeness(read_capture(render_capture("screen", "sine", s).image)
+                                  .network_input) for s in range(3)]  # fmt: skip
+    assert sorted(likeness)[1] > 0.6, likeness
+
+
+# Paper and drawing looks are not here: their black labelled trace loses to coloured second
+# lines and arrowed axes too often (see scripts/capture_figures.py); that is open work.
+@pytest.mark.parametrize("look", ["plot", "plot_dark"])
+def test_finds_the_labelled_trace_in_most_captures_of_each_look(look):
+    hits = 0
+    for seed in range(3):
+        cap = render_capture(look, "sine", seed)
+        res = read_capture(cap.image)
+        hits += on_truth(cap, res) > 0.6 and res.network_input.any(0).mean() > 0.5
+    assert hits >= 2, look
+
+
+def test_a_large_photo_is_read_shrunk_and_answered_in_its_own_pixels():
+    cap = render_capture("paper", "square", 1)
+    h, w = cap.mask.shape
+    big = np.asarray(Image.fromarray(cap.image).resize((w * 4, h * 4), Image.NEAREST))
+    res = read_capture(big)
+    x0, y0, x1, y1 = res.crop_box
+    assert 0 <= x0 < x1 <= 4 * w and 0 <= y0 < y1 <= 4 * h
+    assert x1 - x0 > 2 * w  # the box is in the big picture's pixels
+    assert max(res.original.shape[:2]) <= 1024 and res.found

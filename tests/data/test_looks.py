@@ -1,0 +1,70 @@
+"""Generated captures: every look draws its labelled trace, with a mask that lies on it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.data.looks import KIND_OF_LOOK, LOOKS, render_capture, render_captures
+from core.errors import LabError
+
+
+@pytest.mark.parametrize("look", LOOKS)
+@pytest.mark.parametrize("cls", ["square", "other"])
+def test_each_look_draws_a_masked_trace_across_the_view(look, cls):
+    cap = render_capture(look, cls, seed=3)
+    h, w = cap.mask.shape
+    assert cap.image.shape == (h, w, 3) and cap.image.dtype == np.uint8
+    assert cap.label == cls and cap.look == look and cap.kind == KIND_OF_LOOK[look]
+    cols = np.flatnonzero(cap.mask.any(0))
+    assert cols[-1] - cols[0] >= 0.4 * w  # a trace runs across much of the picture
+    rows = cap.mask.any(1).sum()
+    assert rows < 0.8 * h  # and is a line, not a filled region
+    # The mask lies on drawn pixels: they differ from the picture's typical colour.
+    bg = np.median(cap.image.reshape(-1, 3), axis=0)
+    on = np.abs(cap.image[cap.mask].astype(int) - bg).sum(1) > 30
+    assert on.mean() > 0.5
+    if cls != "other":
+        assert cls in cap.labels
+    else:
+        assert cap.shape != "other" and cap.shape not in ("square", "gaussian", "sine")
+
+
+@pytest.mark.parametrize("look", ["screen", "photo", "plot"])
+def test_none_has_no_trace(look):
+    cap = render_capture(look, "none", seed=1)
+    assert not cap.mask.any() and cap.labels == () and cap.label == "none"
+
+
+def test_same_seed_same_capture_other_seed_differs():
+    a, b = render_capture("photo", "sine", 5), render_capture("photo", "sine", 5)
+    assert np.array_equal(a.image, b.image) and np.array_equal(a.mask, b.mask)
+    c = render_capture("photo", "sine", 6)
+    assert a.image.shape != c.image.shape or not np.array_equal(a.image, c.image)
+
+
+@pytest.mark.parametrize("cls", ["gaussian", "sine"])
+def test_classes_keep_their_label_in_a_plot(cls):
+    cap = render_capture("plot", cls, seed=4)
+    assert cap.label == cls == cap.shape and cls in cap.labels and cap.mask.any()
+
+
+def test_render_captures_cycles_looks_and_classes():
+    caps = render_captures(6, seed=0, looks=("paper", "drawing"))
+    assert [c.look for c in caps] == ["paper", "drawing"] * 3
+    assert [c.label for c in caps] == ["square"] * 2 + ["gaussian"] * 2 + ["sine"] * 2
+
+
+def test_photo_warps_the_screen_into_a_room():
+    cap = render_capture("photo", "square", 2)
+    h, w = cap.mask.shape
+    # The screen sits inside the picture, with the room around it.
+    ys, xs = np.nonzero(cap.mask)
+    assert xs.min() > 0.02 * w and xs.max() < 0.98 * w and ys.min() > 0.02 * h
+
+
+def test_bad_look_or_class_is_a_sentence():
+    with pytest.raises(LabError, match="look"):
+        render_capture("poster", "sine", 0)
+    with pytest.raises(LabError, match="class"):
+        render_capture("screen", "triangle", 0)
