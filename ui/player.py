@@ -16,7 +16,7 @@ import streamlit as st
 
 from core import render
 from core.training.runs import Run, Snapshots
-from ui.kernels import montage_columns
+
 
 _HTML = """<!doctype html><html><head><style>
 body {margin: 0; background: transparent; color: #fafafa; font: 15px 'Source Sans Pro', sans-serif}
@@ -67,7 +67,8 @@ requestAnimationFrame(tick);
 @st.cache_data(max_entries=8, show_spinner=False)
 def _frames(path: str, mtime_ns: int, view: str, scale: str, _snaps: Snapshots) -> list[str]:
     """Every snapshot's montage as a data: URL, one pixel per weight (the browser scales it)."""
-    ncols = montage_columns(_snaps.weights.shape[1])
+    k, size = _snaps.weights.shape[1], _snaps.weights.shape[-1]
+    ncols, _ = render.montage_grid(k, size, 620)  # the layout the page shows when paused
     urls = []
     for i in range(len(_snaps)):
         kernels = render.kernel_view(_snaps.weights, i, view)  # (k, K, K)
