@@ -8,6 +8,8 @@ import streamlit as st
 
 from ui import training as tr
 from ui.charts import metrics_chart
+from ui.outcome import learning_warning
+from ui.share import load_shared_run
 from ui.state import is_example, page_link, run_picker
 
 HERE = Path(__file__).parent
@@ -66,6 +68,7 @@ def home() -> None:
         "The Kernels and Scope pages show this run; a run you train becomes the current one."
     )
     run = run_picker("home_run", label="Run")
+    learning_warning(run)
     if run is not None:
         info, chart = st.columns([2, 3], gap="large")
         with info:
@@ -86,6 +89,8 @@ def home() -> None:
                 st.altair_chart(metrics_chart(run.metrics, panel_height=80))
             else:
                 st.caption("This run has no measurements yet.")
+    with st.expander("Load a run shared as a zip", icon=":material/upload_file:"):
+        load_shared_run()
 
 
 # st.navigation names the pages in the sidebar (the file name "app" would otherwise label Home);

@@ -100,7 +100,9 @@ def show_status(job, p, settling: bool) -> None:
             icon=":material/save:",
         )
     elif p.state == "done":
-        if p.plateau or "plateau" in p.message:
+        if p.verdict:  # the message says what went wrong and what to change
+            st.warning(f"Done. {p.message}", icon=":material/report:")
+        elif p.plateau or "plateau" in p.message:
             st.warning(f"Done, but stuck. {p.message}", icon=":material/block:")
         else:
             st.success(f"Done. {p.message}", icon=":material/check_circle:")

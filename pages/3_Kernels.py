@@ -9,9 +9,10 @@ import streamlit as st
 from core import render
 from core.interpret import snapshot as insight
 from core.training.runs import metrics_to_csv
-from ui import kernel_insight
+from ui import kernel_insight, share
 from ui import kernels as uk
 from ui.charts import metrics_chart
+from ui.outcome import learning_warning
 from ui.state import run_picker, sticky
 
 FRAME, PLAYING, SPEED, LOOP = "kernels_frame", "kernels_playing", "kernels_speed", "kernels_loop"
@@ -133,7 +134,7 @@ def frame_panel(run, snaps, view: str, scale: str, defined_playing: bool) -> Non
 
 
 def exports(run, snaps, view: str, scale: str) -> None:
-    with st.expander("Export: animated GIF, snapshots, metrics"):
+    with st.expander("Export: animated GIF or MP4, network, settings, the whole run"):
         gif_key = (str(run.path), len(snaps), view, scale, st.session_state[SPEED])
         if st.button("Make an animated GIF of the whole run", key="kernels_make_gif"):
             with st.spinner("Drawing every snapshot..."):
@@ -157,6 +158,8 @@ def exports(run, snaps, view: str, scale: str) -> None:
                 key="kernels_dl_gif",
                 on_click="ignore",
             )
+        share.evolution_video(run, snaps, view, scale, fps=2.0 * st.session_state[SPEED])
+        share.run_downloads(run)
         c1, c2 = st.columns(2)
         c1.download_button(
             "Snapshots (NPZ: weights, bias, step, epoch)",
@@ -191,6 +194,7 @@ def main() -> None:
         run = run_picker("kernels_run")
     if run is None:
         return
+    learning_warning(run)
     snaps = uk.snapshots_or_say(run)
     if snaps is None:
         return

@@ -13,13 +13,13 @@ import streamlit as st
 from PIL import Image, ImageDraw
 
 from core.capture import CaptureResult, extract_trace
-from core.capture.imagefile import read_image_u8
+from core.capture.imagefile import MAX_BYTES, read_image_u8
 from core.training.predict import Predictor, load_predictor, training_thickness
 from core.training.runs import Run
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES_DIR = REPO / "examples" / "scope"
-UPLOAD_TYPES_TEXT = "PNG, JPEG, BMP, GIF, WebP or TIFF"
+UPLOAD_TYPES_TEXT = f"PNG, JPEG, BMP, GIF, WebP or TIFF, up to {MAX_BYTES // 1_000_000} MB"
 BOX_RGB = (255, 64, 64)
 
 

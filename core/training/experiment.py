@@ -35,6 +35,7 @@ from core.training.loop import (
     train_config_from_dict,
     train_config_to_dict,
 )
+from core.training.outcome import learning_verdict
 from core.training.runs import RunStore, RunWriter
 
 CONFIG_VERSION = 1
@@ -120,6 +121,20 @@ class RunResult:
         }
 
 
+def _judged(end: TrainEvent, model, data, exp: Experiment, metrics, device) -> TrainEvent:
+    """The end event with the held-out confusion matrix and, for a finished run that learned
+    nothing, the verdict (core.training.outcome) added to its message."""
+    ev = evaluate(model, data[2].to(device), data[3].to(device))
+    cm = confusion(ev["pred"], data[3].numpy(), exp.model.n_classes).tolist()
+    verdict = None
+    if end.data["status"] in ("done", "stopped"):
+        classes = class_names(exp.waveforms)
+        verdict = learning_verdict(metrics, classes, train_config_to_dict(exp.train), cm)
+    message = end.data["message"] + (f" {verdict}" if verdict else "")
+    data_ = end.data | {"confusion": cm, "verdict": verdict, "message": message}
+    return dataclasses.replace(end, data=data_)
+
+
 def run_experiment(
     exp: Experiment,
     store: RunStore | None = None,
@@ -149,7 +164,7 @@ def run_experiment(
                 writer.add_metrics(ev.data)
                 writer.flush_snapshots()
             elif ev.kind == "end":
-                end = ev
+                end = ev = _judged(ev, model, data, exp, writer.metrics, device)
             if on_event is not None:
                 on_event(ev)
     except BaseException as e:
@@ -163,15 +178,15 @@ def run_experiment(
     assert end is not None
     writer.flush_snapshots()
     writer.save_model(model.state_dict())
-    ev = evaluate(model, data[2].to(device), data[3].to(device))
-    n = exp.model.n_classes
-    cm = confusion(ev["pred"], data[3].numpy(), n).tolist()
+    verdict = end.data.get("verdict")
     writer.set_status(
         end.data["status"],
         end.data["message"],
-        confusion=cm,
+        confusion=end.data["confusion"],
         steps=end.step,
         train_seconds=end.data["train_seconds"],
+        learned=verdict is None,
+        **({"verdict": verdict} if verdict else {}),
     )
     return RunResult(
         run_dir=run_dir,

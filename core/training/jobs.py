@@ -42,6 +42,7 @@ class JobProgress:
     frames: int
     run_dir: Path | None
     plateau: bool
+    verdict: str | None = None  # set when a finished run learned nothing (core.training.outcome)
 
     @property
     def finished(self) -> bool:
@@ -77,6 +78,7 @@ class TrainingJob:
     _t_pause: float | None = None
     _thread: threading.Thread | None = None
     _queue: JobQueue | None = None
+    _verdict: str | None = None
 
     def pause(self) -> None:
         self.control.pause()
@@ -122,6 +124,7 @@ class TrainingJob:
                 frames=self._frames,
                 run_dir=self._run_dir,
                 plateau=bool(self._metrics and self._metrics[-1].get("plateau")),
+                verdict=self._verdict,
             )
 
     # -- called on the training thread --------------------------------------------------------
@@ -149,6 +152,7 @@ class TrainingJob:
                 self._t_pause = None
             elif ev.kind == "end":
                 self._state, self._message = ev.data["status"], ev.data["message"]
+                self._verdict = ev.data.get("verdict")
 
     def _run(self) -> None:
         queue = self._queue
