@@ -28,6 +28,8 @@ STEPS = (
      "Two runs side by side: kernels at the same training step, curves on one chart."),
     ("pages/7_Scenarios.py", "7 · Scenarios", ":material/school:",
      "One-click classroom experiments: why kernels look random, learning rates, losses."),
+    ("pages/8_Draw.py", "8 · Draw", ":material/draw:",
+     "Draw a waveform with the mouse or a finger, or load your scope's CSV: what does it say?"),
 )  # fmt: skip
 PER_ROW = 4
 
