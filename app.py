@@ -11,6 +11,7 @@ from ui.charts import metrics_chart
 from ui.outcome import learning_warning
 from ui.share import load_shared_run
 from ui.state import is_example, page_link, run_picker
+from ui.style import apply_style
 
 HERE = Path(__file__).parent
 STEPS = (
@@ -101,4 +102,6 @@ st.set_page_config(page_title="CNN Kernel Lab", page_icon=":material/grid_view:"
 PAGES = [st.Page(home, title="Home", icon=":material/home:", default=True)] + [
     st.Page(page, title=title.split(" · ")[1], icon=icon) for page, title, icon, _ in STEPS
 ]
-st.navigation(PAGES).run()
+navigation = st.navigation(PAGES)
+apply_style()
+navigation.run()

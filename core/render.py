@@ -282,22 +282,26 @@ def evolution_gif(weights_frames: np.ndarray, *, fps: float = 10.0, **kwargs) ->
 
 
 def colourbar(
-    vmax: float, *, width: int = 256, height: int = 14, labels: bool = True
+    vmax: float, *, width: int = 256, height: int = 14, labels: bool = True, font_size: int = 16
 ) -> np.ndarray:
-    """uint8 (h, width, 3) horizontal legend of the diverging scale from -vmax to +vmax."""
+    """uint8 (h, width, 3) horizontal legend of the diverging scale from -vmax to +vmax.
+
+    The labels are large (16 px on a 256 px bar, so still ~11 px where a page shows the bar at
+    two thirds of its size) and kept clear of the ends, which pages draw with rounded corners."""
     ramp = np.linspace(-1.0, 1.0, width, dtype=np.float32)
     levels = np.broadcast_to(_levels(ramp, 1.0), (height, width)).copy()
     if labels:
-        strip = Image.new("P", (width, _CAPTION_H), CAPTION_BG_INDEX)
+        inset = max(4, width // 40)
+        strip = Image.new("P", (width, font_size + 8), CAPTION_BG_INDEX)
         draw = ImageDraw.Draw(strip)
-        font = _font(11)
+        font = _font(font_size)
         for text, x, anchor in (
-            (f"-{vmax:.3g}", 1, "la"),
+            (f"-{vmax:.3g}", inset, "la"),
             ("0", width // 2, "ma"),
-            (f"+{vmax:.3g}", width - 2, "ra"),
+            (f"+{vmax:.3g}", width - 1 - inset, "ra"),
         ):
             try:
-                draw.text((x, 1), text, fill=TEXT_INDEX, font=font, anchor=anchor)
+                draw.text((x, 3), text, fill=TEXT_INDEX, font=font, anchor=anchor)
             except ValueError:  # bitmap fonts do not support anchors
                 draw.text((max(0, x - 8 * (anchor != "la")), 1), text, fill=TEXT_INDEX, font=font)
         levels = np.vstack([levels, np.asarray(strip, dtype=np.uint8)])
