@@ -60,3 +60,18 @@ def test_an_older_run_without_the_field_is_judged_from_its_files(tmp_path):
     run.status = run.status | {"confusion": [[0, 0, 167], [0, 0, 166], [0, 0, 167]]}
     run.metrics = rows([1.1, 1.1], [0.33, 0.33])
     assert "did not learn" in run_verdict(run)
+
+
+def test_the_train_pages_job_progress_carries_the_verdict(tmp_path):
+    import time
+
+    from core.training.jobs import JobQueue
+
+    base = dict(n_train=240, n_test=60, batch_size=24, epochs=1, eval_every=5)
+    job = JobQueue().submit(preset("fast").with_changes(**base, lr=10.0), RunStore(tmp_path))
+    deadline = time.monotonic() + 120
+    while not job.progress().finished and time.monotonic() < deadline:
+        time.sleep(0.1)
+    p = job.progress()
+    assert p.state == "done" and p.verdict and p.verdict.startswith("It did not learn")
+    assert p.verdict in p.message
