@@ -27,7 +27,7 @@ def test_colourbar_labels_are_large_and_clear_of_the_rounded_ends():
 
 
 def test_captions_are_bright_and_controls_wrap_on_the_dark_theme():
-    assert "stCaptionContainer" in BASE_CSS and "#d4d4d4" in BASE_CSS
+    assert "stCaptionContainer" in BASE_CSS and "#d4d4d4" in BASE_CSS and "opacity: 1" in BASE_CSS
     assert "flex-wrap: wrap" in BASE_CSS  # segmented controls wrap at 1024 px instead of clipping
     assert "max-width: 1280px" in BASE_CSS and "stSidebar" in BASE_CSS
     assert css(False).count("<style>") == 1 and PRESENTATION_CSS not in css(False)
@@ -52,3 +52,12 @@ def test_the_waveform_gallery_is_not_scaled_pixelated():
     # 1-px trace: on screen it looks dashed. The gallery is drawn 4x and scaled smoothly.
     src = (ROOT / "pages" / "1_Waveforms.py").read_text()
     assert "image-rendering: pixelated" not in src and "upscale=4" in src
+
+
+def test_present_in_the_address_starts_in_presentation_mode(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERNEL_LAB_RUNS", str(tmp_path / "runs"))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["present"] = "1"
+    at.run()
+    assert at.sidebar.toggle(key=PRESENTATION_KEY).value is True
+    assert "html { font-size: 20px; }" in _styles(at)

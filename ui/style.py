@@ -10,12 +10,13 @@ from __future__ import annotations
 import streamlit as st
 
 PRESENTATION_KEY = "lab_presentation"
+QUERY = "present"
 
-# Always: captions readable on the dark theme; segmented controls wrap rather than clip; at
-# 1024 px the sidebar and the page margins give the page back ~200 px so controls fit.
+# Always: captions readable on the dark theme (Streamlit fades them to 60% opacity); segmented
+# controls wrap rather than clip; at 1024 px the sidebar and the page margins give back ~200 px.
 BASE_CSS = """
 [data-testid="stCaptionContainer"], [data-testid="stImageCaption"],
-[data-testid="stCaptionContainer"] p { color: #d4d4d4 !important; }
+[data-testid="stCaptionContainer"] p { color: #d4d4d4 !important; opacity: 1 !important; }
 [data-testid="stButtonGroup"] > div { flex-wrap: wrap; row-gap: 0.25rem; }
 [data-testid="stMetricValue"] .stMarkdownEllipsis,
 [data-testid="stMetricValue"] p { white-space: normal; text-overflow: clip; overflow: visible; }
@@ -44,11 +45,20 @@ def css(presentation: bool) -> str:
 
 
 def apply_style() -> bool:
-    """The sidebar's presentation switch and the app's style sheet; True in presentation mode."""
+    """The sidebar's presentation switch and the app's style sheet; True in presentation mode.
+
+    `?present=1` in the address starts a session in presentation mode (a bookmark for the
+    classroom's computer), and the switch keeps the address in step."""
+    if PRESENTATION_KEY not in st.session_state:
+        st.session_state[PRESENTATION_KEY] = st.query_params.get(QUERY) == "1"
     on = st.sidebar.toggle(
         "Presentation mode",
         key=PRESENTATION_KEY,
         help="Larger text, charts and pictures, for a projector or the back of a classroom.",
     )
+    if on:
+        st.query_params[QUERY] = "1"
+    else:
+        st.query_params.pop(QUERY, None)
     st.html(css(on))
     return on
