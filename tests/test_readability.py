@@ -61,3 +61,17 @@ def test_present_in_the_address_starts_in_presentation_mode(tmp_path, monkeypatc
     at.run()
     assert at.sidebar.toggle(key=PRESENTATION_KEY).value is True
     assert "html { font-size: 20px; }" in _styles(at)
+
+
+def test_confusion_matrix_column_labels_are_slanted_so_they_never_run_together():
+    # Level labels run into each other ("squargaussian") once a narrow column squeezes the cells.
+    from ui.charts import confusion_chart
+    from ui.insight import selectable_confusion
+
+    classes = ["square", "gaussian", "sine"]
+    m = np.eye(3, dtype=int) * 5
+    for chart in (confusion_chart(m.tolist(), classes), selectable_confusion(m, classes, 0)):
+        spec = chart.to_dict()
+        layers = spec.get("layer", [spec])
+        angles = {layer["encoding"]["x"]["axis"]["labelAngle"] for layer in layers}
+        assert angles and all(a != 0 and abs(a) <= 45 for a in angles), angles

@@ -33,9 +33,8 @@ BASE_CSS = """
 PRESENTATION_CSS = """
 html { font-size: 20px; }
 [data-testid="stVegaLiteChart"] { zoom: 1.25; }
-[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.1rem; }
-[data-testid="stCaptionContainer"], [data-testid="stImageCaption"] {
-  font-size: 0.95rem !important; }
+section[data-testid="stSidebar"] [data-testid="stSidebarNavLink"] span,
+section[data-testid="stSidebar"] [data-testid="stWidgetLabel"] p { font-size: 15px !important; }
 """
 
 
