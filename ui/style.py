@@ -21,6 +21,8 @@ BASE_CSS = """
 [data-testid="stMetricValue"] .stMarkdownEllipsis,
 [data-testid="stMetricValue"] p { white-space: normal; text-overflow: clip; overflow: visible; }
 [data-testid="stSidebarNavLink"] span { color: rgba(250, 250, 250, 0.9); }
+[data-testid="stPageLink"] .stMarkdownEllipsis, [data-testid="stPageLink"] p {
+  white-space: normal; text-overflow: clip; overflow: visible; }
 @media (max-width: 1280px) {
   section[data-testid="stSidebar"] { width: 200px !important; min-width: 200px !important; }
   [data-testid="stMainBlockContainer"] { padding-left: 1.25rem; padding-right: 1.25rem; }
@@ -35,6 +37,9 @@ html { font-size: 20px; }
 [data-testid="stVegaLiteChart"] { zoom: 1.25; }
 section[data-testid="stSidebar"] [data-testid="stSidebarNavLink"] span,
 section[data-testid="stSidebar"] [data-testid="stWidgetLabel"] p { font-size: 15px !important; }
+@media (max-width: 1280px) {
+  section[data-testid="stSidebar"] { width: 240px !important; min-width: 240px !important; }
+}
 """
 
 
