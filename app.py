@@ -9,7 +9,10 @@ import streamlit as st
 from ui import training as tr
 from ui.charts import metrics_chart
 from ui.heap import settle_heap
+from ui.outcome import learning_warning
+from ui.share import load_shared_run
 from ui.state import is_example, page_link, run_picker
+from ui.style import apply_style
 
 HERE = Path(__file__).parent
 STEPS = (
@@ -27,7 +30,9 @@ STEPS = (
      "Two runs side by side: kernels at the same training step, curves on one chart."),
     ("pages/7_Scenarios.py", "7 · Scenarios", ":material/school:",
      "One-click classroom experiments: why kernels look random, learning rates, losses."),
-    ("pages/8_Claims.py", "8 · Claims", ":material/fact_check:",
+    ("pages/8_Draw.py", "8 · Draw", ":material/draw:",
+     "Draw a waveform with the mouse or a finger, or load your scope's CSV: what does it say?"),
+    ("pages/9_Claims.py", "9 · Claims", ":material/fact_check:",
      "The study's claims measured over many seeds: kernel count, losses, getting stuck, size."),
 )  # fmt: skip
 PER_ROW = 4
@@ -69,6 +74,7 @@ def home() -> None:
         "The Kernels and Scope pages show this run; a run you train becomes the current one."
     )
     run = run_picker("home_run", label="Run")
+    learning_warning(run)
     if run is not None:
         info, chart = st.columns([2, 3], gap="large")
         with info:
@@ -89,6 +95,8 @@ def home() -> None:
                 st.altair_chart(metrics_chart(run.metrics, panel_height=80))
             else:
                 st.caption("This run has no measurements yet.")
+    with st.expander("Load a run shared as a zip", icon=":material/upload_file:"):
+        load_shared_run()
 
 
 # st.navigation names the pages in the sidebar (the file name "app" would otherwise label Home);
@@ -97,5 +105,7 @@ st.set_page_config(page_title="CNN Kernel Lab", page_icon=":material/grid_view:"
 PAGES = [st.Page(home, title="Home", icon=":material/home:", default=True)] + [
     st.Page(page, title=title.split(" · ")[1], icon=icon) for page, title, icon, _ in STEPS
 ]
-st.navigation(PAGES).run()
+navigation = st.navigation(PAGES)
+apply_style()
+navigation.run()
 settle_heap()  # after the page's imports: keeps each run's garbage collection cheap

@@ -220,20 +220,33 @@ def sample_frames(n_frames: int, max_frames: int) -> np.ndarray:
     return np.unique(np.rint(np.linspace(0, n_frames - 1, max(2, max_frames))).astype(np.int64))
 
 
-def evolution_gif(
+def frame_caption(i: int, n: int, steps=None, epochs=None, losses=None) -> str:
+    """'snapshot 3/40  step 120  epoch 2  loss 0.41' for frame i of n (what is known of it)."""
+    text = f"snapshot {i}/{n - 1}"
+    if steps is not None:
+        text += f"  step {int(steps[i])}"
+    if epochs is not None:
+        text += f"  epoch {int(epochs[i])}"
+    if losses is not None and np.isfinite(losses[i]):
+        text += f"  loss {float(losses[i]):.3g}"
+    return text
+
+
+def evolution_frames(
     weights_frames: np.ndarray,
     *,
     view: View = "weights",
     scale: Scale = "shared",
-    fps: float = 10.0,
     max_frames: int = 150,
     upscale: int = 4,
     gap: int = 4,
     steps: np.ndarray | None = None,
     epochs: np.ndarray | None = None,
+    losses: np.ndarray | None = None,
     caption: bool = True,
-) -> bytes:
-    """Animated GIF bytes of the snapshots (F,k,1,K,K), one colour scale fixed across all frames."""
+) -> list[np.ndarray]:
+    """Palette-index frames uint8 (H, W) of the snapshots (F,k,1,K,K), one colour scale fixed
+    across all frames (colour them with PALETTE); losses (F,) is the loss at each snapshot."""
     wf = np.asarray(weights_frames, dtype=np.float32)
     if len(wf) == 0:
         raise LabError("This run has no kernel snapshots to animate yet.")
@@ -245,12 +258,15 @@ def evolution_gif(
     for n, i in enumerate(idx):
         levels = _montage_levels(views[n], vmax, upscale, gap, None)
         if caption:
-            text = f"snapshot {i}/{len(wf) - 1}"
-            if steps is not None:
-                text += f"  step {int(steps[i])}"
-            if epochs is not None:
-                text += f"  epoch {int(epochs[i])}"
-            levels = _with_caption(levels, text)
+            levels = _with_caption(levels, frame_caption(i, len(wf), steps, epochs, losses))
+        frames.append(levels)
+    return frames
+
+
+def evolution_gif(weights_frames: np.ndarray, *, fps: float = 10.0, **kwargs) -> bytes:
+    """Animated GIF bytes of the snapshots (F,k,1,K,K); kwargs as `evolution_frames`."""
+    frames = []
+    for levels in evolution_frames(weights_frames, **kwargs):
         img = Image.frombytes("P", levels.shape[::-1], levels.tobytes())
         img.putpalette(_PALETTE_BYTES)
         frames.append(img)
@@ -270,22 +286,26 @@ def evolution_gif(
 
 
 def colourbar(
-    vmax: float, *, width: int = 256, height: int = 14, labels: bool = True
+    vmax: float, *, width: int = 256, height: int = 14, labels: bool = True, font_size: int = 16
 ) -> np.ndarray:
-    """uint8 (h, width, 3) horizontal legend of the diverging scale from -vmax to +vmax."""
+    """uint8 (h, width, 3) horizontal legend of the diverging scale from -vmax to +vmax.
+
+    The labels are large (16 px on a 256 px bar, so still ~11 px where a page shows the bar at
+    two thirds of its size) and kept clear of the ends, which pages draw with rounded corners."""
     ramp = np.linspace(-1.0, 1.0, width, dtype=np.float32)
     levels = np.broadcast_to(_levels(ramp, 1.0), (height, width)).copy()
     if labels:
-        strip = Image.new("P", (width, _CAPTION_H), CAPTION_BG_INDEX)
+        inset = max(4, width // 40)
+        strip = Image.new("P", (width, font_size + 8), CAPTION_BG_INDEX)
         draw = ImageDraw.Draw(strip)
-        font = _font(11)
+        font = _font(font_size)
         for text, x, anchor in (
-            (f"-{vmax:.3g}", 1, "la"),
+            (f"-{vmax:.3g}", inset, "la"),
             ("0", width // 2, "ma"),
-            (f"+{vmax:.3g}", width - 2, "ra"),
+            (f"+{vmax:.3g}", width - 1 - inset, "ra"),
         ):
             try:
-                draw.text((x, 1), text, fill=TEXT_INDEX, font=font, anchor=anchor)
+                draw.text((x, 3), text, fill=TEXT_INDEX, font=font, anchor=anchor)
             except ValueError:  # bitmap fonts do not support anchors
                 draw.text((max(0, x - 8 * (anchor != "la")), 1), text, fill=TEXT_INDEX, font=font)
         levels = np.vstack([levels, np.asarray(strip, dtype=np.uint8)])

@@ -78,7 +78,7 @@ def gallery(spec: WaveformSpec | None, problem: LabError | None) -> None:
     if spec is None:
         show_error(problem)  # where the samples would be, so nobody misses it
         return
-    for name, png in preview_rows(spec, per_class, st.session_state.wf_seed).items():
+    for name, png in preview_rows(spec, per_class, st.session_state.wf_seed, upscale=4).items():
         st.image(png, caption=name, width="stretch", output_format="PNG")
 
 
@@ -135,7 +135,9 @@ def main() -> None:
         page_title="Waveforms · CNN Kernel Lab", page_icon=":material/airwave:", layout="wide"
     )
     st.html(
-        "<style>[data-testid='stImage'] img {image-rendering: pixelated; border: 1px solid #555;}"
+        # Smooth scaling: the gallery is drawn 4x and shown smaller, where nearest-neighbour scaling
+        # ("pixelated") would drop rows and columns of a 1-px trace and make it look dashed.
+        "<style>[data-testid='stImage'] img {border: 1px solid #555;}"
         "[data-testid='stMainBlockContainer'] {padding-top: 2.5rem;}</style>"
     )
     st.title("Waveforms")

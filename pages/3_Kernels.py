@@ -11,6 +11,7 @@ from core.interpret import snapshot as insight
 from ui import kernel_insight, player
 from ui import kernels as uk
 from ui.charts import metrics_chart
+from ui.outcome import learning_warning
 from ui.state import run_picker, sticky
 
 FRAME, PLAYING, SPEED, LOOP = "kernels_frame", "kernels_playing", "kernels_speed", "kernels_loop"
@@ -141,6 +142,7 @@ def main() -> None:
         run = run_picker("kernels_run")
     if run is None:
         return
+    learning_warning(run)
     snaps = uk.snapshots_or_say(run)
     if snaps is None:
         return

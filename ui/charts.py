@@ -155,7 +155,7 @@ def confusion_chart(matrix: Sequence[Sequence[int]], classes: Sequence[str]) -> 
             "predicted:N",
             sort=order,
             title="predicted class",
-            axis=alt.Axis(labelAngle=0, labelOverlap=False, labelLimit=120),
+            axis=alt.Axis(labelAngle=-30, labelOverlap=False, labelLimit=120),
         ),
         y=alt.Y("true:N", sort=order, title="true class"),
     )

@@ -217,7 +217,7 @@ def selectable_confusion(confusion: np.ndarray, classes: list[str], chosen: int)
     base = alt.Chart(df).encode(
         x=alt.X(
             "predicted:N", sort=classes, title="the network's answer",
-            axis=alt.Axis(labelAngle=0, labelLimit=120, labelOverlap=False, orient="top"),
+            axis=alt.Axis(labelAngle=-30, labelLimit=120, labelOverlap=False, orient="top"),
         ),
         y=alt.Y("true:N", sort=classes, title="true class"),
     )  # fmt: skip

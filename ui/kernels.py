@@ -143,7 +143,11 @@ def snapshots_or_say(run: Run) -> Snapshots | None:
 
 def exports(run: Run, snaps: Snapshots, view: str, scale: str, fps: float) -> None:
     """The export expander: an animated GIF made on request, the snapshots and the metrics."""
-    with st.expander("Export: animated GIF, snapshots, metrics"):
+    from ui import share
+
+    with st.expander("Export: animated GIF or MP4, network, settings, the whole run"):
+        share.evolution_video(run, snaps, view, scale, fps=fps)
+        share.run_downloads(run)
         gif_key = (str(run.path), len(snaps), view, scale, fps)
         if st.button("Make an animated GIF of the whole run", key="kernels_make_gif"):
             with st.spinner("Drawing every snapshot..."):

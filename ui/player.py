@@ -17,7 +17,6 @@ import streamlit as st
 from core import render
 from core.training.runs import Run, Snapshots
 
-
 _HTML = """<!doctype html><html><head><style>
 body {margin: 0; background: transparent; color: #fafafa; font: 15px 'Source Sans Pro', sans-serif}
 #im {width: 100%; image-rendering: pixelated; display: block}

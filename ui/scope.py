@@ -14,6 +14,7 @@ import streamlit as st
 
 from core import render
 from core.capture import CaptureResult, extract_trace, read_capture
+from core.capture.imagefile import MAX_BYTES
 from core.errors import LabError
 from core.interpret.snapshot import HEAT_EXPLANATION, HEAT_LABELS, HEAT_METHODS
 from core.training.predict import Predictor, is_unsure, load_predictor, training_thickness
@@ -25,7 +26,7 @@ from ui.state import show_error
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES_DIR = REPO / "examples" / "scope"
 HEAT = "scope_heat"
-UPLOAD_TYPES_TEXT = "PNG, JPEG, BMP, GIF, WebP or TIFF"
+UPLOAD_TYPES_TEXT = f"PNG, JPEG, BMP, GIF, WebP or TIFF, up to {MAX_BYTES // 1_000_000} MB"
 
 
 def sample_files() -> list[Path]:

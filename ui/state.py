@@ -7,6 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from core.errors import LabError
+from core.training.outcome import run_verdict
 from core.training.runs import Run, RunStore
 
 REPO = Path(__file__).resolve().parents[1]
@@ -31,7 +32,13 @@ def is_example(run: Run) -> bool:
 
 
 def run_label(run: Run) -> str:
-    return run.label + ("  [example]" if is_example(run) else "")
+    tag = "  [did not learn]" if run_verdict(run) else ""
+    return run.label + tag + ("  [example]" if is_example(run) else "")
+
+
+def first_working(runs: list[Run]) -> int:
+    """Index of the newest run that learned (a new user lands on it), else 0."""
+    return next((i for i, r in enumerate(runs) if not run_verdict(r)), 0)
 
 
 def run_picker(key: str, *, label: str = "Run", need_model: bool = False) -> Run | None:
@@ -47,7 +54,7 @@ def run_picker(key: str, *, label: str = "Run", need_model: bool = False) -> Run
     paths = [str(r.path) for r in runs]
     keep_run_choice(key, paths)
     current = st.session_state.get(RUN_KEY)
-    index = paths.index(current) if current in paths else 0
+    index = paths.index(current) if current in paths else first_working(runs)
     choice = st.selectbox(
         label, range(len(runs)), index=index, format_func=lambda i: run_label(runs[i]), key=key
     )

@@ -276,7 +276,9 @@ def status_note(job: TrainingJob, p: JobProgress, settling: bool) -> None:
             icon=":material/save:",
         )
     elif p.state == "done":
-        if p.plateau:
+        if p.verdict:  # the message says what went wrong and what to change
+            st.warning(f"Done. {p.message}", icon=":material/report:")
+        elif p.plateau:
             st.warning(f"Done, but stuck. {p.message}", icon=":material/block:")
         else:
             st.success(f"Done. {p.message}", icon=":material/check_circle:")

@@ -120,7 +120,10 @@ def _check_bytes(name: str, n: int, max_bytes: int) -> None:
     if n == 0:
         raise ImageReadError(f"{name} is empty.")
     if n > max_bytes:
-        raise ImageReadError(f"{name} is {n / 1e6:.1f} MB; the limit is {max_bytes / 1e6:g} MB.")
+        raise ImageReadError(
+            f"{name} is {n / 1e6:.1f} MB, more than the {max_bytes / 1e6:g} MB this lab reads, so "
+            "it was not read: save the screen as a PNG (or crop it) and upload that."
+        )
 
 
 def _check_size(name: str, w: int, h: int, max_pixels: int) -> None:

@@ -31,6 +31,7 @@ from core.training.loop import (
     train,
 )
 from core.training.metrics import confusion, evaluate
+from core.training.outcome import learning_verdict
 from core.training.published import check_trainable
 from core.training.runs import RunStore, RunWriter
 
@@ -117,6 +118,20 @@ class RunResult:
         }
 
 
+def _judged(end: TrainEvent, model, data, exp: Experiment, metrics, device) -> TrainEvent:
+    """The end event with the held-out confusion matrix and, for a finished run that learned
+    nothing, the verdict (core.training.outcome) added to its message."""
+    ev = evaluate(model, data[2].to(device), data[3].to(device))
+    cm = confusion(ev["pred"], data[3].numpy(), exp.model.n_classes).tolist()
+    verdict = None
+    if end.data["status"] in ("done", "stopped"):
+        classes = class_names(exp.waveforms)
+        verdict = learning_verdict(metrics, classes, to_dict(exp.train), cm)
+    message = end.data["message"] + (f" {verdict}" if verdict else "")
+    data_ = end.data | {"confusion": cm, "verdict": verdict, "message": message}
+    return dataclasses.replace(end, data=data_)
+
+
 def run_experiment(
     exp: Experiment,
     store: RunStore | None = None,
@@ -149,7 +164,7 @@ def run_experiment(
                 writer.add_metrics(ev.data)
                 writer.flush_snapshots()
             elif ev.kind == "end":
-                end = ev
+                end = ev = _judged(ev, model, data, exp, writer.metrics, device)
             if on_event is not None:
                 on_event(ev)
             fault_point(f"event:{ev.kind}")
@@ -166,16 +181,16 @@ def run_experiment(
     assert end is not None
     writer.flush_snapshots()
     writer.save_model(model.state_dict())
-    ev = evaluate(model, data[2].to(device), data[3].to(device))
-    n = exp.model.n_classes
-    cm = confusion(ev["pred"], data[3].numpy(), n).tolist()
+    verdict = end.data.get("verdict")
     writer.set_status(
         end.data["status"],
         end.data["message"],
-        confusion=cm,
+        confusion=end.data["confusion"],
         plateau=end.data["plateau"],
         steps=end.step,
         train_seconds=end.data["train_seconds"],
+        learned=verdict is None,
+        **({"verdict": verdict} if verdict else {}),
     )
     return RunResult(
         run_dir=run_dir,

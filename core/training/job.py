@@ -51,6 +51,7 @@ class JobProgress:
     run_dir: Path | None
     plateau: bool
     wait: str = ""  # while in line: how long, in words (an honest estimate or what it waits for)
+    verdict: str | None = None  # set when a finished run learned nothing (core.training.outcome)
 
     @property
     def finished(self) -> bool:
@@ -83,6 +84,7 @@ class TrainingJob:
     _run_dir: Path | None = None
     _t_start: float | None = None
     _paused_for: float = 0.0
+    _verdict: str | None = None
     _t_pause: float | None = None
     _thread: threading.Thread | None = None
     _process: object | None = None
@@ -158,6 +160,7 @@ class TrainingJob:
                 run_dir=self._run_dir,
                 plateau=bool(self._metrics and self._metrics[-1].get("plateau")),
                 wait=wait,
+                verdict=self._verdict,
             )
 
     # -- the server-side thread ------------------------------------------------------------------
@@ -196,6 +199,7 @@ class TrainingJob:
                 self._message = f"Stopped at step {ev.step}; saving what it learned."
             elif ev.kind == "end":
                 self._state, self._message = ev.data["status"], ev.data["message"]
+                self._verdict = ev.data.get("verdict")
 
     def _run(self) -> None:
         q = self._queue

@@ -99,8 +99,9 @@ def test_train_to_the_end(runs_root):
     smoke(at, epochs=1)
     check(at.button(key="tr_start").click().run())
     assert at.button(key="tr_start").disabled and not at.button(key="tr_stop").disabled
-    wait_until(at, lambda a: bool(a.success))
-    assert "Done." in texts(at.success)
+    # 10 steps may leave a smoke run near chance: then "Done." comes as a warning that says so.
+    wait_until(at, lambda a: "Done." in texts(a.success) + texts(a.warning))
+    assert "Done." in texts(at.success) + texts(at.warning)
     run_dir = job(at).progress().run_dir
     assert run_dir.parent == runs_root and (run_dir / "model.pt").is_file()
     status = json.loads((run_dir / "status.json").read_text())
