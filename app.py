@@ -16,23 +16,23 @@ from ui.style import apply_style
 
 HERE = Path(__file__).parent
 STEPS = (
-    ("pages/1_Waveforms.py", "1 · Waveforms", ":material/airwave:",
+    ("views/1_Waveforms.py", "1 · Waveforms", ":material/airwave:",
      "Make the pictures: square pulses, Gaussian bumps and sine waves, drawn like a scope trace."),
-    ("pages/2_Train.py", "2 · Train", ":material/model_training:",
+    ("views/2_Train.py", "2 · Train", ":material/model_training:",
      "Train a small convolutional network on them and watch its loss and accuracy live."),
-    ("pages/3_Kernels.py", "3 · Kernels", ":material/grid_view:",
+    ("views/3_Kernels.py", "3 · Kernels", ":material/grid_view:",
      "Scrub through the first-layer kernels as they learned: what does each one look for?"),
-    ("pages/4_Scope.py", "4 · Scope", ":material/monitor_heart:",
+    ("views/4_Scope.py", "4 · Scope", ":material/monitor_heart:",
      "Show the trained network a real oscilloscope screenshot and see what it answers."),
-    ("pages/5_Insight.py", "5 · Insight", ":material/troubleshoot:",
+    ("views/5_Insight.py", "5 · Insight", ":material/troubleshoot:",
      "Which held-out images does it get wrong, at any snapshot, and where does it look?"),
-    ("pages/6_Compare.py", "6 · Compare", ":material/compare:",
+    ("views/6_Compare.py", "6 · Compare", ":material/compare:",
      "Two runs side by side: kernels at the same training step, curves on one chart."),
-    ("pages/7_Scenarios.py", "7 · Scenarios", ":material/school:",
+    ("views/7_Scenarios.py", "7 · Scenarios", ":material/school:",
      "One-click classroom experiments: why kernels look random, learning rates, losses."),
-    ("pages/8_Draw.py", "8 · Draw", ":material/draw:",
+    ("views/8_Draw.py", "8 · Draw", ":material/draw:",
      "Draw a waveform with the mouse or a finger, or load your scope's CSV: what does it say?"),
-    ("pages/9_Claims.py", "9 · Claims", ":material/fact_check:",
+    ("views/9_Claims.py", "9 · Claims", ":material/fact_check:",
      "The study's claims measured over many seeds: kernel count, losses, getting stuck, size."),
 )  # fmt: skip
 PER_ROW = 4

@@ -27,13 +27,13 @@ from core.training.runs import RunStore  # noqa: E402
 
 PAGES = {
     "Home": "app.py",
-    "Waveforms": "pages/1_Waveforms.py",
-    "Train": "pages/2_Train.py",
-    "Kernels": "pages/3_Kernels.py",
-    "Scope": "pages/4_Scope.py",
-    "Insight": "pages/5_Insight.py",
-    "Compare": "pages/6_Compare.py",
-    "Scenarios": "pages/7_Scenarios.py",
+    "Waveforms": "views/1_Waveforms.py",
+    "Train": "views/2_Train.py",
+    "Kernels": "views/3_Kernels.py",
+    "Scope": "views/4_Scope.py",
+    "Insight": "views/5_Insight.py",
+    "Compare": "views/6_Compare.py",
+    "Scenarios": "views/7_Scenarios.py",
 }
 TIMEOUT = 60
 rows: list[tuple[str, str, float, float]] = []
@@ -68,7 +68,7 @@ def first_renders() -> None:
 
 
 def interactions() -> None:
-    at = fresh("pages/1_Waveforms.py")
+    at = fresh("views/1_Waveforms.py")
     at.run()
     t = [timed(at.slider(key="wf_cycles").set_value((1.0 + i / 4, 4.0)).run) for i in range(5)]
     record("Waveforms", "move a range slider (median of 5)", statistics.median(t), 0.5)
@@ -78,7 +78,7 @@ def interactions() -> None:
     t = [timed(at.slider(key="wf_one_sine_cycles").set_value(1.0 + i).run) for i in range(5)]
     record("Waveforms", "single view slider (median of 5)", statistics.median(t), 0.5)
 
-    at = fresh("pages/2_Train.py")
+    at = fresh("views/2_Train.py")
     at.run()
     t = [timed(at.number_input(key="tr_epochs").set_value(2 + i).run) for i in range(5)]
     record("Train", "change a setting (median of 5)", statistics.median(t), 0.5)
@@ -95,7 +95,7 @@ def interactions() -> None:
 def insight_interactions() -> None:
     """The insight parts: Kernels' slider and tabs, Insight's snapshot / cell / heat map, Compare's
     step."""
-    at = fresh("pages/3_Kernels.py")
+    at = fresh("views/3_Kernels.py")
     at.run()
     n = len(at.select_slider(key="kernels_frame").options)
     t = [timed(at.select_slider(key="kernels_frame").set_value(i).run) for i in (0, n // 2, 1)]
@@ -110,7 +110,7 @@ def insight_interactions() -> None:
     record("Kernels", "find preferred inputs (button, then cached)",
            timed(at.button(key="kernels_find_preferred").click().run), 10.0)  # fmt: skip
 
-    at = fresh("pages/5_Insight.py")
+    at = fresh("views/5_Insight.py")
     at.run()
     frame = at.select_slider(key="insight_frame")
     n = len(frame.options)
@@ -124,7 +124,7 @@ def insight_interactions() -> None:
          for m in ("grad_cam", "none", "saliency")]  # fmt: skip
     record("Insight", "switch the heat map (median of 3)", statistics.median(t), 0.5)
 
-    at = fresh("pages/6_Compare.py")
+    at = fresh("views/6_Compare.py")
     at.run()
     pair = at.select_slider(key="compare_pair")
     t = [timed(at.select_slider(key="compare_pair").set_value(i).run)
@@ -133,7 +133,7 @@ def insight_interactions() -> None:
 
 
 def refresh_while_training() -> None:
-    at = fresh("pages/2_Train.py")
+    at = fresh("views/2_Train.py")
     at.run()
     for key, value in (("tr_n_train", 1200), ("tr_n_test", 120), ("tr_batch_size", 24)):
         at.number_input(key=key).set_value(value)

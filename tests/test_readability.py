@@ -50,7 +50,7 @@ def test_the_sidebar_switch_turns_presentation_mode_on_for_every_page(tmp_path, 
 def test_the_waveform_gallery_is_not_scaled_pixelated():
     # Nearest-neighbour ("pixelated") scaling to a non-integer size drops or doubles rows of a
     # 1-px trace: on screen it looks dashed. The gallery is drawn 4x and scaled smoothly.
-    src = (ROOT / "pages" / "1_Waveforms.py").read_text()
+    src = (ROOT / "views" / "1_Waveforms.py").read_text()
     assert "image-rendering: pixelated" not in src and "upscale=4" in src
 
 

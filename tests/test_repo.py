@@ -45,7 +45,7 @@ def test_every_page_widget_call_has_a_key():
     missing = []
     for p in [
         ROOT / "app.py",
-        *sorted((ROOT / "pages").glob("*.py")),
+        *sorted((ROOT / "views").glob("*.py")),
         *sorted((ROOT / "ui").glob("*.py")),
     ]:
         src = p.read_text()
@@ -63,7 +63,7 @@ def test_every_page_widget_call_has_a_key():
 def _modules() -> set[str]:
     """Every Python module of the engine, the ui helpers and the pages, as repository paths."""
     found = {"app.py"}
-    for folder in ("core", "ui", "pages"):
+    for folder in ("core", "ui", "views"):
         found |= {p.relative_to(ROOT).as_posix() for p in (ROOT / folder).rglob("*.py")}
     return {m for m in found if "__pycache__" not in m}
 
@@ -72,7 +72,7 @@ def test_architecture_lists_every_module_and_no_other():
     """docs/ARCHITECTURE.md has one line per module: a new module gets its line, a removed or
     renamed one loses it (the doc once listed a core/presets.py that did not exist)."""
     text = (ROOT / "docs" / "ARCHITECTURE.md").read_text()
-    rows = re.findall(r"^\| `((?:core|ui|pages)/[\w/]+\.py|app\.py)` \|", text, flags=re.M)
+    rows = re.findall(r"^\| `((?:core|ui|views)/[\w/]+\.py|app\.py)` \|", text, flags=re.M)
     assert len(rows) == len(set(rows)), "a module has two lines"
     modules = _modules()
     assert sorted(modules - set(rows)) == [], "modules without a line in docs/ARCHITECTURE.md"

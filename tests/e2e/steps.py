@@ -157,10 +157,10 @@ def scroll_to_top_of_view(locator: Locator, margin: int = 70) -> None:
 
 
 def warm_up(page: Page, base_url: str) -> None:
-    """Load Home once on a new server, so that app.py (with its st.navigation) has run.
+    """Load Home once on a new server, so every test meets a server that has run app.py.
 
-    Until it has, Streamlit runs a page opened by its address straight from pages/, with its own
-    sidebar (test_page_opened_first_on_a_fresh_server_has_the_apps_navigation shows it).
+    (The page scripts live in views/, not pages/, so even a page opened first by its address gets
+    the app's own navigation: test_page_opened_first_on_a_fresh_server_has_the_apps_navigation.)
     """
     open_page(page, base_url, "", "CNN Kernel Lab")
 

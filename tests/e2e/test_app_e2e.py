@@ -21,6 +21,16 @@ from tests.e2e import steps  # noqa: E402  (imports Playwright)
 pytestmark = pytest.mark.e2e
 
 CLASSES = ("square", "gaussian", "sine", "sawtooth")
+NAV_RECORDER = """
+window.__navSeen = [];
+new MutationObserver(() => {
+  const links = [...document.querySelectorAll('[data-testid="stSidebarNavLink"]')];
+  if (!links.length) return;
+  const names = links.map(a => a.innerText.trim().split('\\n').pop().trim());
+  const last = window.__navSeen[window.__navSeen.length - 1];
+  if (!last || last.join('|') !== names.join('|')) window.__navSeen.push(names);
+}).observe(document, {childList: true, subtree: true, characterData: true});
+"""
 
 
 def test_home_loads(page, base_url, shot):
@@ -83,21 +93,22 @@ def test_scope_corrupt_upload_shows_a_message(page, base_url, shot):
     assert "Traceback" not in message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="app bug: until some session has loaded Home (app.py, st.navigation), Streamlit runs a "
-    "page opened by its address straight from pages/: its sidebar lists 'app' and every file in "
-    "pages/, and there is no Home",
-)
 def test_page_opened_first_on_a_fresh_server_has_the_apps_navigation(browser, fresh_server):
+    """A deep link as the first visit: no folder named pages/ for Streamlit to list on its own,
+    so app.py's st.navigation (Home first, no "app") is what paints."""
     context = browser.new_context(viewport=VIEWPORT)
+    # Record every sidebar the page ever shows, from its first paint on.
+    context.add_init_script(NAV_RECORDER)
     try:
         page = context.new_page()
         steps.open_page(page, fresh_server.url, "Scope", "Scope: what the network sees")
         save_screenshot(page, "fresh-server-scope")
         links = page.locator('[data-testid="stSidebarNavLink"]').all_inner_texts()
-        assert [t.strip() for t in links][:1] == ["Home"], links
+        assert [t.strip().splitlines()[-1] for t in links][:1] == ["Home"], links
+        seen = page.evaluate("window.__navSeen")
+        assert seen, "the sidebar was never seen"
+        for names in seen:
+            assert names[0] == "Home" and "app" not in names, seen
     finally:
         context.close()
 

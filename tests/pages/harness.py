@@ -19,7 +19,7 @@ def page_path(name: str) -> str:
     """The script of page `name` ("Home" for app.py, else the name after the number: "Kernels")."""
     if name == "Home":
         return str(REPO / "app.py")
-    (path,) = sorted((REPO / "pages").glob(f"[0-9]_{name}.py"))
+    (path,) = sorted((REPO / "views").glob(f"[0-9]_{name}.py"))
     return str(path)
 
 

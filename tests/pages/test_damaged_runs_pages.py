@@ -15,10 +15,10 @@ ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 60
 PICKERS = {  # page file -> the run picker's key
     "app.py": "home_run",
-    "pages/3_Kernels.py": "kernels_run",
-    "pages/4_Scope.py": "scope_run",
-    "pages/5_Insight.py": "insight_run",
-    "pages/6_Compare.py": "compare_run_a",
+    "views/3_Kernels.py": "kernels_run",
+    "views/4_Scope.py": "scope_run",
+    "views/5_Insight.py": "insight_run",
+    "views/6_Compare.py": "compare_run_a",
 }
 
 
@@ -48,7 +48,7 @@ def test_page_names_damage_and_opens_every_listed_run(damaged_root, page):
     for name in GOOD_NAMES:
         assert name in text
     for name, (_, word) in DAMAGES.items():
-        if name == "empty-model" and page == "pages/5_Insight.py":
+        if name == "empty-model" and page == "views/5_Insight.py":
             continue  # Insight lists only runs with a network, and says nothing of the others
         line = next((x for x in text.splitlines() if name in x), "")
         assert word in line, (name, line)

@@ -14,7 +14,7 @@ import ui.claims
 from core.training.claims import CLAIMS
 from core.training.sweep import SweepSpec
 
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "9_Claims.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "views" / "9_Claims.py")
 TIMEOUT = 60
 
 

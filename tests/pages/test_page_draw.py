@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGE = str(ROOT / "pages" / "8_Draw.py")
+PAGE = str(ROOT / "views" / "8_Draw.py")
 RIGOL = ROOT / "tests" / "fixtures" / "scopecsv" / "rigol-ds1054z-square-sine.csv"
 
 

@@ -65,6 +65,6 @@ def test_kernels_page_warns_on_a_run_that_did_not_learn(runs_root, monkeypatch):
 
     monkeypatch.setattr(ui.state, "EXAMPLE_RUNS", runs_root.parent / "no-examples")
     failed_run(runs_root)
-    at = AppTest.from_file(str(ROOT / "pages" / "3_Kernels.py"), default_timeout=TIMEOUT).run()
+    at = AppTest.from_file(str(ROOT / "views" / "3_Kernels.py"), default_timeout=TIMEOUT).run()
     assert not at.exception
     assert any("did not learn" in w.value for w in at.warning)

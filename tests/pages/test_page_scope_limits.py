@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from core.capture.imagefile import MAX_BYTES
 from core.data.scope_samples import sample_png
 
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "4_Scope.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "views" / "4_Scope.py")
 
 
 def test_an_oversized_upload_says_so_and_clears_the_previous_results(runs_root):

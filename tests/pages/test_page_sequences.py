@@ -19,8 +19,8 @@ from core.training.loop import LOSSES, OPTIMIZERS
 from tests.pages.test_page_scope import _png_header_only
 
 REPO = Path(__file__).resolve().parents[2]
-SCOPE = str(REPO / "pages" / "4_Scope.py")
-TRAIN = str(REPO / "pages" / "2_Train.py")
+SCOPE = str(REPO / "views" / "4_Scope.py")
+TRAIN = str(REPO / "views" / "2_Train.py")
 EXAMPLES = int(os.environ.get("KERNEL_LAB_HYPOTHESIS_EXAMPLES", "4"))
 SETTINGS = settings(
     max_examples=EXAMPLES,

@@ -39,7 +39,7 @@ def test_home_refuses_a_zip_that_is_not_a_run_with_a_sentence(runs_root):
 
 
 def test_kernels_page_offers_the_mp4_and_the_run_downloads(runs_root):
-    at = AppTest.from_file(str(ROOT / "pages" / "3_Kernels.py"), default_timeout=TIMEOUT).run()
+    at = AppTest.from_file(str(ROOT / "views" / "3_Kernels.py"), default_timeout=TIMEOUT).run()
     assert not at.exception
     labels = [b.proto.label for b in at.get("download_button")]
     for label in ("Network (model.pt)", "Settings (config.json)", "Whole run (zip)"):

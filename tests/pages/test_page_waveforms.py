@@ -87,9 +87,9 @@ def test_study_button_loads_the_studys_ranges(at):
 
 def test_values_come_back_after_visiting_another_page(runs_root):
     app = open_page("Home")
-    app.switch_page("pages/1_Waveforms.py").run()
+    app.switch_page("views/1_Waveforms.py").run()
     app.slider(key="wf_cycles").set_value((2.0, 3.0)).run()
-    check(app.switch_page("pages/2_Train.py").run())
+    check(app.switch_page("views/2_Train.py").run())
     assert any(t.value == "Train" for t in app.title)  # the Train page, not an error
-    app.switch_page("pages/1_Waveforms.py").run()
+    app.switch_page("views/1_Waveforms.py").run()
     assert app.slider(key="wf_cycles").value == (2.0, 3.0)

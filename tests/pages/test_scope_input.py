@@ -50,7 +50,7 @@ def _scope_page():
 
     from streamlit.testing.v1 import AppTest
 
-    page = Path(__file__).resolve().parents[2] / "pages" / "4_Scope.py"
+    page = Path(__file__).resolve().parents[2] / "views" / "4_Scope.py"
     at = AppTest.from_file(str(page), default_timeout=60)
     at.run()
     assert not at.exception, [e.value for e in at.exception]

@@ -121,8 +121,8 @@ def test_a_killed_run_opens_in_every_page(tmp_path, monkeypatch):
     proc.wait(timeout=DEADLINE_S)
     monkeypatch.setenv("KERNEL_LAB_RUNS", str(runs))
     monkeypatch.setattr(ui.state, "EXAMPLE_RUNS", tmp_path / "no-examples")
-    for page, key in (("app.py", "home_run"), ("pages/3_Kernels.py", "kernels_run"),
-                      ("pages/4_Scope.py", "scope_run"), ("pages/6_Compare.py", None)):  # fmt: skip
+    for page, key in (("app.py", "home_run"), ("views/3_Kernels.py", "kernels_run"),
+                      ("views/4_Scope.py", "scope_run"), ("views/6_Compare.py", None)):  # fmt: skip
         at = AppTest.from_file(str(ROOT / page), default_timeout=60).run()
         assert not at.exception, (page, [e.value for e in at.exception])
         if key is not None:

@@ -39,7 +39,7 @@ def follow(polling: bool) -> None:
     dirs = us.hand_over(run)
     if len(dirs) >= 2:
         st.success(f"What to look at: {run.scenario.comparison}", icon=":material/lightbulb:")
-        page_link("pages/6_Compare.py", "See the two runs side by side on the Compare page",
+        page_link("views/6_Compare.py", "See the two runs side by side on the Compare page",
                   ":material/compare:")  # fmt: skip
     else:
         st.warning("The scenario ended before both runs had started, so there is nothing to "

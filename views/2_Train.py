@@ -40,7 +40,7 @@ def show_result(run_dir: Path) -> None:
     st.caption(f"Saved as {run.name}; it is now the current run on every page.")
     if (PAGES / "3_Kernels.py").is_file():
         page_link(
-            "pages/3_Kernels.py",
+            "views/3_Kernels.py",
             "See its kernels change on the Kernels page",
             ":material/grid_view:",
         )
@@ -82,7 +82,7 @@ def advanced_settings() -> None:
     """Every setting of the network and of its training, in two tabs."""
     with st.expander("Advanced settings: the network and how it trains"):
         page_link(
-            "pages/1_Waveforms.py", "The images are set on the Waveforms page", ":material/airwave:"
+            "views/1_Waveforms.py", "The images are set on the Waveforms page", ":material/airwave:"
         )
         net, how = st.tabs(["Network", "Training"])
         with net:
