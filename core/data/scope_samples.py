@@ -152,6 +152,8 @@ def trace_mask(trace: Trace, *, width: int = PLOT_W, height: int = PLOT_H, thick
         flip_noise=(0.0, 0.0),
         polarity=0.0,
         baseline=(0.5, 0.5),
+        artefacts=0.0,  # a sample is the clean shape its name says; looks.py draws the rest
+        bumps=(1, 1),
     )
     img, _ = render_one(spec, trace.cls, seed=trace.seed, **trace.params)  # (size, size)
     if size < width:

@@ -82,8 +82,12 @@ def _check_files(folder: Path, label: str) -> None:
             load_predictor(run)
         except Exception as e:  # a config the network cannot be built from is damage too
             raise RunError(f"{label}: its model.pt or config.json is damaged ({e}).") from None
-    if run.state == "running":  # it was shared mid-training; nothing trains it here
+    # Shared mid-training (its writer was on another machine: here it reads interrupted); nothing
+    # trains it here, so it comes in stopped with what it had learned.
+    if run.status.get("status") == "running" or run.state == "running":
         status = run.status | {"status": "stopped", "message": "Shared while still training."}
+        for key in ("pid", "pid_start", "host"):  # the other machine's writer, meaningless here
+            status.pop(key, None)
         write_json(folder / "status.json", status)
     elif run.state not in STATUSES:
         raise RunError(f"{label} has an unknown status.")

@@ -8,10 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from core.training.experiment import run_experiment
-from core.training.predict import load_predictor, predict_file
-from core.training.presets import preset
-from core.training.runs import RunStore
+from core.training.predict import EXAMPLE_RUN, load_predictor, predict_file
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 CAPTURES = SHARED / "real-captures"
@@ -46,11 +43,10 @@ STUDY_CASES = (
 
 
 @pytest.fixture(scope="module")
-def default_run(tmp_path_factory):
-    """A run with every default setting (`python -m core train`)."""
-    res = run_experiment(preset("fast"), RunStore(tmp_path_factory.mktemp("runs")))
-    assert res.status == "done"
-    return load_predictor(res.run_dir)
+def default_run():
+    """The shipped example run (the fast preset's settings, trained 6 epochs by
+    scripts/make_example_run.py): the network a first launch answers with."""
+    return load_predictor(EXAMPLE_RUN)
 
 
 def test_every_capture_loads():

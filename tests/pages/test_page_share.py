@@ -14,7 +14,8 @@ EXAMPLE = ROOT / "examples" / "runs" / "example-fast"
 TIMEOUT = 60
 
 
-def test_home_loads_a_shared_zip_as_a_new_current_run_once(runs_root):
+def test_home_loads_a_shared_zip_as_a_new_current_run_once(trained_run):
+    runs_root = trained_run.parent  # one run of the class's own already there
     before = sorted(p.name for p in runs_root.iterdir())
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
     upload = at.file_uploader(key="share_upload")
@@ -28,7 +29,8 @@ def test_home_loads_a_shared_zip_as_a_new_current_run_once(runs_root):
     assert len(list(runs_root.iterdir())) == len(before) + 1
 
 
-def test_home_refuses_a_zip_that_is_not_a_run_with_a_sentence(runs_root):
+def test_home_refuses_a_zip_that_is_not_a_run_with_a_sentence(trained_run):
+    runs_root = trained_run.parent
     before = sorted(p.name for p in runs_root.iterdir())
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
     at.file_uploader(key="share_upload").set_value(("holiday.zip", b"PK nope", "application/zip"))
@@ -38,7 +40,7 @@ def test_home_refuses_a_zip_that_is_not_a_run_with_a_sentence(runs_root):
     assert sorted(p.name for p in runs_root.iterdir()) == before
 
 
-def test_kernels_page_offers_the_mp4_and_the_run_downloads(runs_root):
+def test_kernels_page_offers_the_mp4_and_the_run_downloads(trained_run):
     at = AppTest.from_file(str(ROOT / "views" / "3_Kernels.py"), default_timeout=TIMEOUT).run()
     assert not at.exception
     labels = [b.proto.label for b in at.get("download_button")]

@@ -57,14 +57,14 @@ def _scope_page():
     return at
 
 
-def test_batch_upload_gives_a_row_per_file_and_says_what_was_refused(trained_run):
+def test_batch_upload_gives_a_row_per_file_and_says_what_was_refused(shipped_examples):
     from core.data.scope_samples import sample_png
 
     at = _scope_page()
     at.toggle(key="scope_batch_on").set_value(True).run()
     assert not at.exception
     files = [
-        ("sine.png", sample_png("sine-and-square"), "image/png"),
+        ("sine.png", sample_png("sine"), "image/png"),
         ("notes.png", b"just some text\n", "image/png"),
     ]
     at.file_uploader(key="scope_batch").set_value(files).run()
