@@ -133,9 +133,15 @@ def options(page: Page, label: str) -> list[str]:
     """The option texts of the selectbox labelled `label` (opens and closes its list)."""
     box = page.get_by_role("combobox", name=label, exact=True)
     expect(box).to_be_visible(timeout=TIMEOUT_MS)
-    box.click()
     listed = page.get_by_role("option")
-    expect(listed.first).to_be_visible(timeout=TIMEOUT_MS)
+
+    def opened() -> bool:  # a rerun of the page (a finished run being saved) can close the list
+        if not listed.first.is_visible():
+            box.click()
+            page.wait_for_timeout(300)
+        return listed.first.is_visible()
+
+    poll(page, opened, f"the {label!r} list to open")
     texts = [t.strip() for t in listed.all_inner_texts()]
     page.keyboard.press("Escape")
     return texts
