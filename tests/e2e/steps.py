@@ -118,11 +118,20 @@ def choose(page: Page, label: str, option: str) -> str:
     expect(box).to_be_visible(timeout=TIMEOUT_MS)
     if option not in box.input_value():
 
-        def pick() -> None:
-            box.click()
-            page.get_by_role("option").filter(has_text=option).first.click()
+        def picked() -> bool:  # a rerun of the page can close the list: open it again
+            if option in box.input_value():
+                return True
+            if not page.get_by_role("option").first.is_visible():
+                box.click()
+                page.wait_for_timeout(300)
+            wanted = page.get_by_role("option").filter(has_text=option)
+            if wanted.count():
+                wanted.first.click()
+                page.wait_for_timeout(300)
+            return option in box.input_value()
 
-        rerun(page, pick)
+        poll(page, picked, f"{option!r} to be chosen in {label!r}")
+        wait_idle(page)
         box.blur()  # no focus ring left in the screenshots
     expect(box).to_have_value(re.compile(re.escape(option)))
     no_exception(page)
