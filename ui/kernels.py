@@ -148,29 +148,17 @@ def exports(run: Run, snaps: Snapshots, view: str, scale: str, fps: float) -> No
     with st.expander("Export: animated GIF or MP4, network, settings, the whole run"):
         share.evolution_video(run, snaps, view, scale, fps=fps)
         share.run_downloads(run)
-        gif_key = (str(run.path), len(snaps), view, scale, fps)
-        if st.button("Make an animated GIF of the whole run", key="kernels_make_gif"):
-            with st.spinner("Drawing every snapshot..."):
-                data = render.evolution_gif(
-                    snaps.weights,
-                    view=view,
-                    scale=scale,
-                    fps=fps,
-                    steps=snaps.step,
-                    epochs=snaps.epoch,
-                )
-            st.session_state[GIF_KEY] = {"key": gif_key, "data": data}
-        gif = st.session_state.get(GIF_KEY)
-        if gif and gif["key"] == gif_key:
-            st.image(gif["data"], caption="One colour scale for all frames.")
-            st.download_button(
-                "Download the GIF",
-                gif["data"],
-                file_name=f"{run.name}-{view}.gif",
-                mime="image/gif",
-                key="kernels_dl_gif",
-                on_click="ignore",
-            )
+        share.made_on_request(
+            "Make an animated GIF of the whole run", GIF_KEY,
+            (str(run.path), len(snaps), view, scale, fps),
+            lambda: render.evolution_gif(
+                snaps.weights, view=view, scale=scale, fps=fps, steps=snaps.step,
+                epochs=snaps.epoch,
+            ),
+            lambda data: st.image(data, caption="One colour scale for all frames."),
+            spinner="Drawing every snapshot...", file_name=f"{run.name}-{view}.gif",
+            mime="image/gif", button_key="kernels_make_gif", download_key="kernels_dl_gif",
+        )  # fmt: skip
         c1, c2 = st.columns(2)
         c1.download_button(
             "Snapshots (NPZ: weights, bias, step, epoch)",

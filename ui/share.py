@@ -17,27 +17,46 @@ MP4_KEY = "share_mp4"
 IMPORTED_KEY = "share_imported"  # {upload file_id: imported run folder} of this session
 
 
+def made_on_request(
+    label: str,
+    key: str,
+    made_from: tuple,
+    make,
+    show,
+    *,
+    spinner: str,
+    file_name: str,
+    mime: str,
+    button_key: str,
+    download_key: str,
+) -> None:
+    """A file that takes seconds to make (an animation): a button makes it once for `made_from`,
+    the session keeps it, and the page shows it (`show(data)`) with its download."""
+    if st.button(label, key=button_key):
+        with st.spinner(spinner):
+            st.session_state[key] = {"key": made_from, "data": make()}
+    made = st.session_state.get(key)
+    if made and made["key"] == made_from:
+        show(made["data"])
+        st.download_button(
+            f"Download the {file_name.rsplit('.', 1)[-1].upper()}", made["data"],
+            file_name=file_name, mime=mime, key=download_key, on_click="ignore",
+        )  # fmt: skip
+
+
 def evolution_video(run: Run, snaps, view: str, scale: str, fps: float) -> None:
     """A button that makes the MP4 of the kernels' evolution, then the video and its download."""
-    key = (str(run.path), len(snaps), view, scale, fps)
-    if st.button("Make an MP4 video of the whole run", key="share_make_mp4"):
-        with st.spinner("Encoding every snapshot..."):
-            data = evolution_mp4(
-                snaps.weights, view=view, scale=scale, fps=fps, steps=snaps.step,
-                epochs=snaps.epoch, losses=loss_at_steps(run.metrics, snaps.step),
-            )  # fmt: skip
-        st.session_state[MP4_KEY] = {"key": key, "data": data}
-    video = st.session_state.get(MP4_KEY)
-    if video and video["key"] == key:
-        st.video(video["data"], format="video/mp4")
-        st.download_button(
-            "Download the MP4",
-            video["data"],
-            file_name=f"{run.name}-{view}.mp4",
-            mime="video/mp4",
-            key="share_dl_mp4",
-            on_click="ignore",
-        )
+    made_on_request(
+        "Make an MP4 video of the whole run", MP4_KEY,
+        (str(run.path), len(snaps), view, scale, fps),
+        lambda: evolution_mp4(
+            snaps.weights, view=view, scale=scale, fps=fps, steps=snaps.step, epochs=snaps.epoch,
+            losses=loss_at_steps(run.metrics, snaps.step),
+        ),
+        lambda data: st.video(data, format="video/mp4"),
+        spinner="Encoding every snapshot...", file_name=f"{run.name}-{view}.mp4",
+        mime="video/mp4", button_key="share_make_mp4", download_key="share_dl_mp4",
+    )  # fmt: skip
 
 
 def _file(run: Run, name: str) -> bytes:
