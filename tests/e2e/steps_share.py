@@ -17,6 +17,7 @@ from tests.e2e.steps import (
     choose,
     no_exception,
     open_page,
+    poll,
     rerun,
     wait_idle,
 )
@@ -74,7 +75,16 @@ def scope_csv(page: Page, base_url: str, name: str, shot: Shot = _no_shot) -> di
     """Upload a scope CSV fixture on the Draw page; returns {channel: answer} for each channel."""
     open_page(page, base_url, "Draw", "Draw a waveform")
     choose(page, "Network (run)", "[example]")
-    rerun(page, _segment(page, "A scope's CSV").click)
+    uploader = page.locator(UPLOAD_INPUT)
+
+    def csv_mode() -> bool:  # a click that lands while the page reruns is lost: click again
+        if not uploader.count():
+            _segment(page, "A scope's CSV").click()
+            page.wait_for_timeout(500)
+        return uploader.count() > 0
+
+    poll(page, csv_mode, "the CSV uploader")
+    wait_idle(page)
     data = (FIXTURES / name).read_bytes()
     page.locator(UPLOAD_INPUT).set_input_files(
         files=[{"name": name, "mimeType": "text/csv", "buffer": data}]
