@@ -55,8 +55,11 @@ def run_picker(key: str, *, label: str = "Run", need_model: bool = False) -> Run
     keep_run_choice(key, paths)
     current = st.session_state.get(RUN_KEY)
     index = paths.index(current) if current in paths else first_working(runs)
+    # The widget's own state wins once it exists (keep_run_choice may have moved it): giving a
+    # default as well makes Streamlit warn that the value was set twice.
+    default = {} if key in st.session_state else {"index": index}
     choice = st.selectbox(
-        label, range(len(runs)), index=index, format_func=lambda i: run_label(runs[i]), key=key
+        label, range(len(runs)), format_func=lambda i: run_label(runs[i]), key=key, **default
     )
     st.session_state[RUN_KEY] = paths[choice]
     say_problems(runs[choice])
