@@ -30,7 +30,8 @@ _SPEC = WaveformSpec(thickness=(1, 1), jitter=(0.0, 0.0), flip_noise=(0.0, 0.0))
 
 @dataclass
 class Capture:
-    """One generated capture: RGB uint8 (H, W, 3), the labelled trace's mask bool (H, W)."""
+    """One generated capture: RGB uint8 (H, W, 3), the labelled trace's mask bool (H, W) and
+    the mask of every trace in it (what a trace finder should find before picking one)."""
 
     image: np.ndarray
     mask: np.ndarray
@@ -38,6 +39,7 @@ class Capture:
     labels: tuple[str, ...]  # every class an answer may name (other channels' too)
     look: str
     shape: str  # the drawn shape's name (a class or a distractor's name)
+    traces: np.ndarray | None = None  # bool (H, W): every trace drawn (other channels' too)
 
     @property
     def kind(self) -> str:
@@ -106,8 +108,10 @@ def _others(rng, n: int) -> list[str]:
     return [str(rng.choice(list(CLASSES[:3]) + ["other"])) for _ in range(n)]
 
 
-def _screen(rng, cls: str, white: bool = False):
-    """A scope screen: graticule, readouts, menus, badges, trigger marker, channels."""
+def _screen(rng, cls: str, white: bool = False, extra=None):
+    """A scope screen: graticule, readouts, menus, badges, trigger marker, channels; `extra`
+    (a second generator, so the first draws what it always drew) adds readouts in the channels'
+    colours and a measurement box, as many scopes show."""
     w, h = int(rng.choice([320, 480, 640, 800, 1024])), 0
     h = int(w * rng.uniform(0.6, 0.8))
     bg = (255, 255, 255) if white else tuple(int(v) for v in rng.integers(0, 40, 3))
@@ -128,7 +132,7 @@ def _screen(rng, cls: str, white: bool = False):
             y = top + k * (bot - top) / 5
             d.rectangle((right + 4, y + 2, w - 4, y + (bot - top) / 5 - 2), outline=tc)
             _text(d, (right + 8, y + 6), _words(rng, 1), tc, rng, 10)
-    labels, mask = [], None
+    labels, mask, traces = [], None, np.zeros((h, w), bool)
     n_ch = 1 + int(rng.integers(0, 3)) if cls != "none" else 0
     classes = [cls] + _others(rng, n_ch - 1) if n_ch else []
     colours = rng.permutation(len(CHANNEL_COLOURS))
@@ -144,6 +148,11 @@ def _screen(rng, cls: str, white: bool = False):
                 jit = [(x, y + rng.normal(0, 2)) for x, y in pts]
                 _draw_trace(d, jit, tuple(int(v * 0.6) for v in colour), width)
         _draw_trace(d, pts, colour, width, dotted=rng.random() < 0.08)
+        traces |= _mask_of(pts, (w, h), width)
+        if extra is not None and extra.random() < 0.6:  # a readout in the channel's colour
+            ty = bot + 3 + (h - bot) * 0.45 * (ch % 2) if extra.random() < 0.7 else top + 4
+            _text(d, (int(w * extra.uniform(0.05, 0.6)), ty), _words(extra, 2), colour, extra,
+                  int(max(8, (h - bot) * 0.4)))  # fmt: skip
         y_badge = pts[0][1]
         d.rectangle((0, y_badge - 5, 10, y_badge + 5), fill=colour)  # channel badge
         if ch == 0:
@@ -157,10 +166,15 @@ def _screen(rng, cls: str, white: bool = False):
         cx = rng.uniform(box[0], box[2])
         for y in range(top, bot, 6):
             d.line((cx, y, cx, y + 3), fill=(255, 140, 0) if not white else (200, 100, 0))
+    if extra is not None and extra.random() < 0.3:  # a measurement box over the graticule
+        mx, my = extra.uniform(box[0], box[2] * 0.7), extra.uniform(top, bot * 0.7)
+        d.rectangle((mx, my, mx + w * 0.22, my + h * 0.12), fill=bg, outline=tc)
+        for k in range(3):
+            _text(d, (mx + 4, my + 3 + k * h * 0.035), _words(extra, 2), tc, extra, 9)
     img_a = np.asarray(img).copy()
     if mask is None:
         mask = np.zeros((h, w), bool)
-    return img_a, mask, labels, shape
+    return img_a, mask, labels, shape, traces
 
 
 def _mask_of(pts, size, width: int) -> np.ndarray:
@@ -210,6 +224,7 @@ def _plot(rng, cls: str, dark: bool = False, paper: bool = False, drawing: bool 
     classes = [cls] + (_others(rng, n_lines - 1) if cls != "none" else [])
     colours = rng.permutation(len(PLOT_COLOURS))
     labels, mask, shape = [], np.zeros((h, w), bool), cls
+    traces = np.zeros((h, w), bool)
     for k, c in enumerate(classes if cls != "none" else []):
         colour = fg if (paper or drawing) and k == 0 else PLOT_COLOURS[colours[k]]
         if dark and colour == (0, 0, 0):
@@ -218,6 +233,7 @@ def _plot(rng, cls: str, dark: bool = False, paper: bool = False, drawing: bool 
         width = int(rng.choice([1, 2, 2, 3]))
         dotted = not drawing and not paper and rng.random() < 0.1
         _draw_trace(d, pts, colour, width, dotted=dotted)
+        traces |= _mask_of(pts, (w, h), width)
         if k == 0:
             mask, shape = _mask_of(pts, (w, h), width), name
         if c in CLASSES:
@@ -231,12 +247,13 @@ def _plot(rng, cls: str, dark: bool = False, paper: bool = False, drawing: bool 
                    fill=PLOT_COLOURS[colours[k]], width=2)  # fmt: skip
             _text(d, (lx + 35, ly + 3 + 16 * k), f"signal {k + 1}", fg, rng, 11)
         mask[ly : ly + 16 * len(classes) + 5, lx : lx + 101] = False
-    return np.asarray(img).copy(), mask, labels, shape
+        traces[ly : ly + 16 * len(classes) + 5, lx : lx + 101] = False
+    return np.asarray(img).copy(), mask, labels, shape, traces
 
 
-def _photo(rng, cls: str):
+def _photo(rng, cls: str, extra=None):
     """A phone photo of a scope screen: perspective, a bezel, the room, glare, moire, blur."""
-    screen, mask, labels, shape = _screen(rng, cls)
+    screen, mask, labels, shape, traces = _screen(rng, cls, extra=extra)
     sh, sw = screen.shape[:2]
     bez = int(sw * rng.uniform(0.03, 0.12))
     W, H = int((sw + 2 * bez) * rng.uniform(1.1, 1.6)), int((sh + 2 * bez) * rng.uniform(1.1, 1.6))
@@ -247,6 +264,10 @@ def _photo(rng, cls: str):
         rd.rectangle((x, y, x + rng.integers(20, 200), y + rng.integers(20, 200)),
                      fill=tuple(int(v) for v in rng.integers(0, 255, 3)))  # fmt: skip
     ox, oy = (W - sw - 2 * bez) // 2, (H - sh - 2 * bez) // 2
+    if extra is not None and extra.random() < 0.6:
+        room, (ox, oy) = _scope_body(extra, room, sw + 2 * bez, sh + 2 * bez)
+        W, H = room.size
+        rd = ImageDraw.Draw(room)
     rd.rectangle((ox, oy, ox + sw + 2 * bez, oy + sh + 2 * bez), fill=(45, 45, 50))  # bezel
     scr = screen.astype(np.float32)
     yy, xx = np.mgrid[0:sh, 0:sw]
@@ -259,19 +280,49 @@ def _photo(rng, cls: str):
     glare = np.exp(-((xx - gx) ** 2 + (yy - gy) ** 2) / (2 * gr**2)) * rng.uniform(0, 90)
     scr = np.clip(scr + glare[..., None], 0, 255).astype(np.uint8)
     room.paste(Image.fromarray(scr), (ox + bez, oy + bez))
-    full_mask = np.zeros((H, W), bool)
-    full_mask[oy + bez : oy + bez + sh, ox + bez : ox + bez + sw] = mask
+    full = np.zeros((2, H, W), bool)
+    full[:, oy + bez : oy + bez + sh, ox + bez : ox + bez + sw] = mask, traces
     # Perspective: the corners move by up to 6% of the size.
     jit = rng.uniform(-0.06, 0.06, 8) * np.array([W, H] * 4)
     src = np.array([0, 0, W, 0, W, H, 0, H], float) + jit
     coeffs = _perspective(src.reshape(4, 2), np.array([[0, 0], [W, 0], [W, H], [0, H]], float))
     out = room.transform((W, H), Image.PERSPECTIVE, coeffs, Image.BILINEAR)
-    m = Image.fromarray(full_mask.astype(np.uint8) * 255).transform(
-        (W, H), Image.PERSPECTIVE, coeffs, Image.BILINEAR
-    )
+    m, t = (
+        np.asarray(Image.fromarray(f.astype(np.uint8) * 255).transform(
+            (W, H), Image.PERSPECTIVE, coeffs, Image.BILINEAR)) > 96
+        for f in full
+    )  # fmt: skip
     out = out.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 1.5)))
     a = np.asarray(out).astype(np.float32) + rng.normal(0, rng.uniform(2, 8), (H, W, 3))
-    return np.clip(a, 0, 255).astype(np.uint8), np.asarray(m) > 96, labels, shape
+    return np.clip(a, 0, 255).astype(np.uint8), m, labels, shape, t
+
+
+def _scope_body(rng, room: Image.Image, fw: int, fh: int) -> tuple[Image.Image, tuple[int, int]]:
+    """The scope around its screen (fw x fh with the bezel), as phone photos show it: a light or
+    dark case with knobs and buttons beside and below the screen, taking a random share of a
+    room at least as large as `room`; returns the new room and the screen's top-left corner."""
+    side, below, m = rng.uniform(0.15, 0.7), rng.uniform(0.05, 0.5), int(0.04 * fw)
+    bw, bh = int(fw * (1 + side)) + 2 * m, int(fh * (1 + below)) + 2 * m
+    grow = rng.uniform(1.05, 1.8)
+    W, H = max(room.width, int(bw * grow)), max(room.height, int(bh * rng.uniform(1.05, 1.6)))
+    big = room.resize((W, H))
+    d = ImageDraw.Draw(big)
+    bx, by = int(rng.uniform(0, W - bw)), int(rng.uniform(0, H - bh))
+    light = rng.random() < 0.6
+    case = tuple(int(v) for v in (rng.integers(170, 236, 3) if light else rng.integers(25, 80, 3)))
+    d.rounded_rectangle((bx, by, bx + bw, by + bh), radius=int(0.03 * bw), fill=case)
+    ink = tuple(int(v * 0.5) for v in case) if light else (200, 200, 200)
+    px0 = bx + m + fw + m  # the panel beside the screen: knobs and soft keys
+    for _ in range(int(rng.integers(3, 9))):
+        r = int(rng.uniform(0.02, 0.06) * fw)
+        cx = int(rng.uniform(px0 + r, max(px0 + r + 1, bx + bw - r)))
+        cy = int(rng.uniform(by + r, by + bh - r))
+        d.ellipse((cx - r, cy - r, cx + r, cy + r), fill=ink, outline=(20, 20, 20))
+    for k in range(int(rng.integers(0, 8))):  # a row of buttons under the screen
+        x = bx + m + k * fw / 8
+        y = by + m + fh + m
+        d.rounded_rectangle((x, y, x + fw / 10, y + max(4, 0.04 * fh)), radius=3, fill=ink)
+    return big, (bx + m, by + m)
 
 
 def _perspective(dst: np.ndarray, src: np.ndarray) -> list[float]:
@@ -290,15 +341,16 @@ def render_capture(look: str, cls: str, seed: int) -> Capture:
     if cls not in (*CLASSES[:3], "other", "none"):
         raise LabError(f"Unknown capture class {cls!r}; use a class name, 'other' or 'none'.")
     rng = np.random.default_rng([seed, LOOKS.index(look)])
+    extra = np.random.default_rng([seed, LOOKS.index(look), 1])
     if look == "screen":
-        img, mask, labels, shape = _screen(rng, cls, white=rng.random() < 0.25)
+        img, mask, labels, shape, traces = _screen(rng, cls, rng.random() < 0.25, extra)
     elif look == "photo":
-        img, mask, labels, shape = _photo(rng, cls)
+        img, mask, labels, shape, traces = _photo(rng, cls, extra)
     else:
         opts = {"plot_dark": {"dark": True}, "drawing": {"drawing": True}, "paper": {"paper": True}}
-        img, mask, labels, shape = _plot(rng, cls, **opts.get(look, {}))
+        img, mask, labels, shape, traces = _plot(rng, cls, **opts.get(look, {}))
     primary = cls if cls in CLASSES else ("other" if cls == "other" else "none")
-    return Capture(img, mask, primary, tuple(dict.fromkeys(labels)), look, shape)
+    return Capture(img, mask, primary, tuple(dict.fromkeys(labels)), look, shape, traces)
 
 
 def render_captures(n: int, seed: int, looks=LOOKS, classes=("square", "gaussian", "sine")):
