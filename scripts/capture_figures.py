@@ -29,9 +29,13 @@ from core.training.predict import load_predictor, training_thickness  # noqa: E4
 KINDS = ("screenshot", "photo", "plot", "drawing")
 
 
+SEGMENT = [True]  # --no-segment: the rules alone, for comparison
+
+
 def answer(pred, rgb: np.ndarray) -> tuple[dict, np.ndarray]:
     """The pipeline's answer for one RGB image and the network input it made."""
-    res = read_capture(rgb, size=pred.image_size, thickness=training_thickness(pred.experiment))
+    res = read_capture(rgb, size=pred.image_size, thickness=training_thickness(pred.experiment),
+                       segment=SEGMENT[0])  # fmt: skip
     out = pred.predict(res.network_input[None])[0]
     out["unsure"] = out["unsure"] or not res.confident
     return out, res.network_input
@@ -138,7 +142,9 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=10_000)
     ap.add_argument("--montage", default=None, help="save the dev set's network inputs here")
     ap.add_argument("-v", "--verbose", action="store_true")
+    ap.add_argument("--no-segment", action="store_true", help="the rules alone, no segmentation")
     args = ap.parse_args()
+    SEGMENT[0] = not args.no_segment
     pred = load_predictor(args.run)
     if Path(args.dev).is_dir():
         print(dev_set(pred, Path(args.dev), args.verbose, args.montage))

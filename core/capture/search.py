@@ -3,10 +3,11 @@
 One set of rules cannot know in advance whether a picture is a scope screen, a photo of one, a
 plot or a drawing, and a rule that suits one (a colour map's region is the plot) misleads on
 another (a coloured poster behind a photographed scope). So the automatic reading tries the
-plot-area rules, then the whole picture as plain content, then the other candidate colours, and
-keeps the one whose network input is most like a waveform: spread across the width, one line
-per column. Large pictures are first shrunk (area-averaged, so a thin trace stays as a fainter
-line), which keeps a 4000x3000 photo within the speed budget.
+plot-area rules, then the trace a small segmentation network (core.capture.segment, trained on
+generated captures in every look) points at, then the whole picture as plain content, then the
+other candidate colours, and keeps the one whose network input is most like a waveform: spread
+across the width, one line per column. Large pictures are first shrunk (area-averaged, so a thin
+trace stays as a fainter line), which keeps a 4000x3000 photo within the speed budget.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from core.capture.pipeline import CaptureResult, extract_trace
+from core.capture.segment import trace_probability
 
 MAX_SIDE = 1024  # longest side (px) an automatic reading works at
 GOOD = 0.8  # a reading this waveform-like is kept without trying others
+TRACE_P = 0.5  # the segmentation network's chance above which a pixel is trace
 
 
 def waveform_likeness(x: np.ndarray) -> float:
@@ -58,12 +61,50 @@ def _shrink(rgb: np.ndarray) -> tuple[np.ndarray, float]:
     return np.asarray(Image.fromarray(rgb).resize(size, Image.BOX)), f
 
 
-def read_capture(rgb: np.ndarray, *, size: int = 100, thickness: int = 2) -> CaptureResult:
+def traced_picture(small: np.ndarray, prob: np.ndarray | None) -> np.ndarray | None:
+    """uint8 `small` reduced to the trace the segmentation network (`prob`, at its own smaller
+    size) points at: where it calls a pixel trace and the pixel stands out from the colour around
+    the trace (its core, not the blur of a photo around it) the pixel is kept, everywhere else is
+    that surrounding colour. The rules then pick a colour and read it. None where the network
+    sees no trace."""
+    if prob is None:
+        return None
+    on = prob > TRACE_P
+    if on.sum() < 8:
+        return None
+    h, w = small.shape[:2]
+    p = Image.fromarray(prob.astype(np.float32)).resize((w, h), Image.Resampling.BILINEAR)
+    near = np.asarray(p) > TRACE_P
+    # The colour around the trace: a ring one to two of the network's pixels away from it (found
+    # at the network's size, where a dilation is cheap).
+    m = Image.fromarray(on.astype(np.uint8) * 255)
+    ring = np.asarray(m.filter(ImageFilter.MaxFilter(5))) > np.asarray(
+        m.filter(ImageFilter.MaxFilter(3))
+    )
+    ring = np.asarray(Image.fromarray(ring).resize((w, h), Image.Resampling.NEAREST))
+    around = small[ring] if ring.sum() >= 16 else small.reshape(-1, 3)
+    bg = np.median(around, axis=0)
+    dist = np.abs(small.astype(np.float32) - bg).sum(2)
+    core = near & (dist > 0.5 * np.percentile(dist[near], 75))
+    out = np.empty_like(small)
+    out[:] = bg.astype(np.uint8)
+    out[core] = small[core]
+    return out
+
+
+def read_capture(
+    rgb: np.ndarray, *, size: int = 100, thickness: int = 2, segment: bool = True
+) -> CaptureResult:
     """The automatic reading of uint8 RGB (H, W, 3): the most waveform-like of several tries;
-    crop_box is in the given image's pixels."""
+    crop_box is in the given image's pixels. The plot-area rules go first (a screenshot's
+    graticule also gives the time axis); where they do not find a clear waveform, the trace the
+    segmentation network points at (where its weights are shipped and `segment`), then the whole
+    picture, a line-contrast picture and the other colours."""
     small, f = _shrink(np.ascontiguousarray(rgb[:, :, :3]))
     best, best_q = None, -1.0
     tries: list[dict] = [{}, {"find_area": False}, {"contrast": True}]
+    if segment:
+        tries.insert(1, {"traced": True, "find_area": False})
     k, flat = 0, None
     while k < len(tries):
         opts = dict(tries[k])
@@ -71,13 +112,18 @@ def read_capture(rgb: np.ndarray, *, size: int = 100, thickness: int = 2) -> Cap
         if opts.pop("contrast", False):
             flat = line_contrast(small) if flat is None else flat
             img = flat
+        if opts.pop("traced", False):
+            img = traced_picture(small, trace_probability(small))
+            if img is None:  # no network shipped, or it sees no trace
+                k += 1
+                continue
         res = extract_trace(img, size=size, thickness=thickness, **opts)
         q = waveform_likeness(res.network_input)
         if q > best_q:
             best, best_q = res, q
         if best_q >= GOOD:
             break
-        if k == 0:  # the other colours the first reading saw, most trace-like first
+        if not tries[k]:  # the other colours the plot-area reading saw, most trace-like first
             for rgb_c, _ in res.candidate_colours[1:3]:
                 tries.append({"colour": rgb_c})
         k += 1
