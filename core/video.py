@@ -8,11 +8,12 @@ FFmpeg: nothing to install on the system.
 from __future__ import annotations
 
 import io
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
 
-from core.render import PALETTE, evolution_frames
+from core.render import PALETTE, iter_evolution_frames
 
 MIN_SIDE = 64  # players refuse H.264 frames smaller than this
 
@@ -48,18 +49,22 @@ def _even_rgb(levels: np.ndarray) -> np.ndarray:
 
 
 def evolution_mp4(weights_frames: np.ndarray, *, fps: float = 10.0, **kwargs) -> bytes:
-    """MP4 (H.264) bytes of the snapshots (F,k,1,K,K); kwargs as `core.render.evolution_frames`
-    (pass steps, epochs and losses to have them written on each frame)."""
+    """MP4 (H.264) bytes of the snapshots (F,k,1,K,K); kwargs as
+    `core.render.iter_evolution_frames` (pass steps, epochs and losses to have them written on
+    each frame; progress counts frames drawn and handed to the encoder)."""
     import av
 
-    frames = [_even_rgb(f) for f in evolution_frames(weights_frames, **kwargs)]
+    # Drawn one at a time as the encoder takes them, so a progress callback follows the
+    # encoding, which is most of the time.
+    frames = (_even_rgb(f) for f in iter_evolution_frames(weights_frames, **kwargs))
+    first = next(frames)
     buf = io.BytesIO()
     with av.open(buf, mode="w", format="mp4") as container:
         stream = container.add_stream("libx264", rate=max(1, int(round(fps))))
-        stream.height, stream.width = frames[0].shape[:2]
+        stream.height, stream.width = first.shape[:2]
         stream.pix_fmt = "yuv420p"
         stream.options = {"crf": "18"}  # sharp kernels: the colours are the content
-        for rgb in frames:
+        for rgb in itertools.chain([first], frames):
             for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
                 container.mux(packet)
         for packet in stream.encode():
