@@ -22,6 +22,7 @@ from core.errors import LabError
 View = Literal["weights", "change_init", "change_prev"]
 Scale = Literal["shared", "per_kernel"]
 Progress = Callable[[int, int], None]  # (frames done, frames in all), for a progress bar
+MAX_FRAMES = 150  # frames an animation of the snapshots shows at most, evenly spread
 
 VIEWS: tuple[str, ...] = ("weights", "change_init", "change_prev")
 VIEW_LABELS = {
@@ -239,7 +240,7 @@ def iter_evolution_frames(
     *,
     view: View = "weights",
     scale: Scale = "shared",
-    max_frames: int = 150,
+    max_frames: int = MAX_FRAMES,
     upscale: int = 4,
     gap: int = 4,
     steps: np.ndarray | None = None,
