@@ -80,5 +80,5 @@ def evolution_mp4(
         stream.options = {"crf": "18"}  # sharp kernels: the colours are the content
         for rgb in itertools.chain([first], frames):
             mux(stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
-        mux(stream.encode())
+        mux(stream.encode_lazy())  # the held-back frames, each counted as it comes out
     return buf.getvalue()
