@@ -10,6 +10,7 @@ the caption text colour and the caption background.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable, Iterator
 from typing import Literal
 
 import matplotlib
@@ -20,6 +21,8 @@ from core.errors import LabError
 
 View = Literal["weights", "change_init", "change_prev"]
 Scale = Literal["shared", "per_kernel"]
+Progress = Callable[[int, int], None]  # (frames done, frames in all), for a progress bar
+MAX_FRAMES = 150  # frames an animation of the snapshots shows at most, evenly spread
 
 VIEWS: tuple[str, ...] = ("weights", "change_init", "change_prev")
 VIEW_LABELS = {
@@ -232,21 +235,24 @@ def frame_caption(i: int, n: int, steps=None, epochs=None, losses=None) -> str:
     return text
 
 
-def evolution_frames(
+def iter_evolution_frames(
     weights_frames: np.ndarray,
     *,
     view: View = "weights",
     scale: Scale = "shared",
-    max_frames: int = 150,
+    max_frames: int = MAX_FRAMES,
     upscale: int = 4,
     gap: int = 4,
     steps: np.ndarray | None = None,
     epochs: np.ndarray | None = None,
     losses: np.ndarray | None = None,
     caption: bool = True,
-) -> list[np.ndarray]:
-    """Palette-index frames uint8 (H, W) of the snapshots (F,k,1,K,K), one colour scale fixed
-    across all frames (colour them with PALETTE); losses (F,) is the loss at each snapshot."""
+    progress: Progress | None = None,
+) -> Iterator[np.ndarray]:
+    """Palette-index frames uint8 (H, W) of the snapshots (F,k,1,K,K), drawn one at a time, one
+    colour scale fixed across all frames (colour them with PALETTE); losses (F,) is the loss at
+    each snapshot. progress(done, total) is called as the caller asks for the next frame, so
+    `done` counts frames the caller has finished with (drawn and, for a video, encoded)."""
     wf = np.asarray(weights_frames, dtype=np.float32)
     if len(wf) == 0:
         raise LabError("This run has no kernel snapshots to animate yet.")
@@ -254,19 +260,25 @@ def evolution_frames(
     views = _frame_views(wf, idx, view)  # (n, k, K, K)
     per_kernel = np.abs(views).max(axis=(0, 2, 3))  # (k,) over every shown frame: an honest scale
     vmax = per_kernel if scale == "per_kernel" else np.full_like(per_kernel, per_kernel.max())
-    frames = []
     for n, i in enumerate(idx):
         levels = _montage_levels(views[n], vmax, upscale, gap, None)
         if caption:
             levels = _with_caption(levels, frame_caption(i, len(wf), steps, epochs, losses))
-        frames.append(levels)
-    return frames
+        yield levels
+        if progress is not None:
+            progress(n + 1, len(idx))
+
+
+def evolution_frames(weights_frames: np.ndarray, **kwargs) -> list[np.ndarray]:
+    """All the frames of `iter_evolution_frames(weights_frames, **kwargs)` as a list."""
+    return list(iter_evolution_frames(weights_frames, **kwargs))
 
 
 def evolution_gif(weights_frames: np.ndarray, *, fps: float = 10.0, **kwargs) -> bytes:
-    """Animated GIF bytes of the snapshots (F,k,1,K,K); kwargs as `evolution_frames`."""
+    """Animated GIF bytes of the snapshots (F,k,1,K,K); kwargs as `iter_evolution_frames`
+    (progress counts frames drawn; Pillow writes the file after the last one)."""
     frames = []
-    for levels in evolution_frames(weights_frames, **kwargs):
+    for levels in iter_evolution_frames(weights_frames, **kwargs):
         img = Image.frombytes("P", levels.shape[::-1], levels.tobytes())
         img.putpalette(_PALETTE_BYTES)
         frames.append(img)

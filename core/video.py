@@ -8,11 +8,12 @@ FFmpeg: nothing to install on the system.
 from __future__ import annotations
 
 import io
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
 
-from core.render import PALETTE, evolution_frames
+from core.render import MAX_FRAMES, PALETTE, Progress, iter_evolution_frames, sample_frames
 
 MIN_SIDE = 64  # players refuse H.264 frames smaller than this
 
@@ -47,21 +48,37 @@ def _even_rgb(levels: np.ndarray) -> np.ndarray:
     return out
 
 
-def evolution_mp4(weights_frames: np.ndarray, *, fps: float = 10.0, **kwargs) -> bytes:
-    """MP4 (H.264) bytes of the snapshots (F,k,1,K,K); kwargs as `core.render.evolution_frames`
-    (pass steps, epochs and losses to have them written on each frame)."""
+def evolution_mp4(
+    weights_frames: np.ndarray, *, fps: float = 10.0, progress: Progress | None = None, **kwargs
+) -> bytes:
+    """MP4 (H.264) bytes of the snapshots (F,k,1,K,K); kwargs as
+    `core.render.iter_evolution_frames` (pass steps, epochs and losses to have them written on
+    each frame). progress(done, total) is called as each frame comes out of the encoder."""
     import av
 
-    frames = [_even_rgb(f) for f in evolution_frames(weights_frames, **kwargs)]
+    # Drawn one at a time as the encoder takes them: a long run's frames never all sit in memory.
+    frames = (_even_rgb(f) for f in iter_evolution_frames(weights_frames, **kwargs))
+    first = next(frames)
+    total = len(sample_frames(len(weights_frames), kwargs.get("max_frames", MAX_FRAMES)))
+    done = 0
     buf = io.BytesIO()
     with av.open(buf, mode="w", format="mp4") as container:
+
+        def mux(packets) -> None:
+            # x264 holds ~40 frames back to plan its bit rate, so frames handed in are not frames
+            # done: count what comes out (one packet a frame), the flush at the end included.
+            nonlocal done
+            for packet in packets:
+                container.mux(packet)
+                done += 1
+                if progress is not None:
+                    progress(min(done, total), total)
+
         stream = container.add_stream("libx264", rate=max(1, int(round(fps))))
-        stream.height, stream.width = frames[0].shape[:2]
+        stream.height, stream.width = first.shape[:2]
         stream.pix_fmt = "yuv420p"
         stream.options = {"crf": "18"}  # sharp kernels: the colours are the content
-        for rgb in frames:
-            for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
+        for rgb in itertools.chain([first], frames):
+            mux(stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
+        mux(stream.encode_lazy())  # the held-back frames, each counted as it comes out
     return buf.getvalue()

@@ -125,6 +125,26 @@ def test_evolution_gif_views_captions_and_empty():
         render.evolution_gif(np.zeros((0, 5, 1, 25, 25), np.float32))
 
 
+def test_evolution_gif_reports_each_frame_and_the_bytes_do_not_change():
+    wf = _snapshots(n_frames=12)
+    calls = []
+    data = render.evolution_gif(wf, max_frames=10, progress=lambda *a: calls.append(a))
+    assert calls == [(n, 10) for n in range(1, 11)]
+    assert data == render.evolution_gif(wf, max_frames=10)
+
+
+def test_evolution_frames_are_drawn_as_they_are_asked_for():
+    calls = []
+    frames = render.iter_evolution_frames(
+        _snapshots(n_frames=3), progress=lambda *a: calls.append(a)
+    )
+    next(frames)
+    assert calls == []  # the first frame is not done until the caller asks for the second
+    next(frames)
+    assert calls == [(1, 3)]
+    assert len(list(frames)) == 1 and calls == [(1, 3), (2, 3), (3, 3)]
+
+
 def test_pngs_decode_to_what_was_drawn():
     w = _snapshots()[-1]
     assert np.array_equal(

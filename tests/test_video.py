@@ -32,6 +32,14 @@ def test_mp4_is_h264_with_one_frame_per_snapshot_and_the_kernels_in_colour():
     assert np.abs(got - expected).mean() < 12  # lossy, but the same picture
 
 
+def test_mp4_reports_each_frame_encoded_and_the_bytes_do_not_change():
+    w = snapshots(n=60)  # more than the encoder holds back, so frames come out before the end
+    calls = []
+    data = evolution_mp4(w, fps=5, max_frames=50, progress=lambda *a: calls.append(a))
+    assert calls == [(n, 50) for n in range(1, 51)]
+    assert data == evolution_mp4(w, fps=5, max_frames=50)
+
+
 def test_each_frame_says_step_epoch_and_loss():
     assert frame_caption(
         2, 5, [0, 10, 20, 30, 40], [0, 0, 1, 1, 2], [1.0, 0.5, 0.25, 0.1, 0.05]

@@ -151,12 +151,12 @@ def exports(run: Run, snaps: Snapshots, view: str, scale: str, fps: float) -> No
         share.made_on_request(
             "Make an animated GIF of the whole run", GIF_KEY,
             (str(run.path), len(snaps), view, scale, fps),
-            lambda: render.evolution_gif(
+            lambda progress: render.evolution_gif(
                 snaps.weights, view=view, scale=scale, fps=fps, steps=snaps.step,
-                epochs=snaps.epoch,
+                epochs=snaps.epoch, progress=progress,
             ),
             lambda data: st.image(data, caption="One colour scale for all frames."),
-            spinner="Drawing every snapshot...", file_name=f"{run.name}-{view}.gif",
+            doing="Drawing", file_name=f"{run.name}-{view}.gif",
             mime="image/gif", button_key="kernels_make_gif", download_key="kernels_dl_gif",
         )  # fmt: skip
         c1, c2 = st.columns(2)

@@ -24,23 +24,38 @@ def made_on_request(
     make,
     show,
     *,
-    spinner: str,
+    doing: str,
     file_name: str,
     mime: str,
     button_key: str,
     download_key: str,
 ) -> None:
     """A file that takes seconds to make (an animation): a button makes it once for `made_from`,
-    the session keeps it, and the page shows it (`show(data)`) with its download."""
+    the session keeps it, and the page shows it (`show(data)`) with its download.
+
+    make(progress) calls progress(frames done, frames in all) after each frame, which moves a
+    bar saying "{doing} snapshot i of N…". Each move is a Streamlit call, where a script run stops
+    when the user goes to another page, so the making can be left; nothing is kept unless whole."""
+    kind = file_name.rsplit(".", 1)[-1].upper()
     if st.button(label, key=button_key):
-        with st.spinner(spinner):
-            st.session_state[key] = {"key": made_from, "data": make()}
+        bar = st.progress(0.0, text=f"{doing} the first snapshot…")
+
+        def progress(done: int, total: int) -> None:
+            text = (
+                f"{doing} snapshot {done + 1} of {total}…" if done < total
+                else f"Writing the {kind}…"
+            )  # fmt: skip
+            bar.progress(done / total, text=text)
+
+        data = make(progress)
+        bar.empty()
+        st.session_state[key] = {"key": made_from, "data": data}
     made = st.session_state.get(key)
     if made and made["key"] == made_from:
         show(made["data"])
         st.download_button(
-            f"Download the {file_name.rsplit('.', 1)[-1].upper()}", made["data"],
-            file_name=file_name, mime=mime, key=download_key, on_click="ignore",
+            f"Download the {kind}", made["data"], file_name=file_name, mime=mime,
+            key=download_key, on_click="ignore",
         )  # fmt: skip
 
 
@@ -49,12 +64,12 @@ def evolution_video(run: Run, snaps, view: str, scale: str, fps: float) -> None:
     made_on_request(
         "Make an MP4 video of the whole run", MP4_KEY,
         (str(run.path), len(snaps), view, scale, fps),
-        lambda: evolution_mp4(
+        lambda progress: evolution_mp4(
             snaps.weights, view=view, scale=scale, fps=fps, steps=snaps.step, epochs=snaps.epoch,
-            losses=loss_at_steps(run.metrics, snaps.step),
+            losses=loss_at_steps(run.metrics, snaps.step), progress=progress,
         ),
         lambda data: st.video(data, format="video/mp4"),
-        spinner="Encoding every snapshot...", file_name=f"{run.name}-{view}.mp4",
+        doing="Encoding", file_name=f"{run.name}-{view}.mp4",
         mime="video/mp4", button_key="share_make_mp4", download_key="share_dl_mp4",
     )  # fmt: skip
 

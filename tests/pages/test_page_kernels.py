@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import time
 
 import numpy as np
+from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from tests.pages.harness import check, open_page, texts
@@ -125,6 +127,25 @@ def test_gif_is_built_only_when_asked(trained_run):
     assert data[:6] in (b"GIF87a", b"GIF89a")
     labels = [b.label for b in at.get("download_button")]
     assert "Download the GIF" in labels
+
+
+def test_gif_making_reports_each_snapshot_then_leaves_only_the_download(trained_run, monkeypatch):
+    from core import render
+
+    calls, make = [], render.evolution_gif
+
+    def recorded(*args, progress, **kwargs):
+        return make(*args, progress=lambda *a: (calls.append(a), progress(*a)), **kwargs)
+
+    monkeypatch.setattr(render, "evolution_gif", recorded)
+    at = _page()
+    n = _last(at) + 1
+    check(at.button(key="kernels_make_gif").click().run())
+    assert calls == [(i, n) for i in range(1, n + 1)]  # each drawn snapshot moved the bar
+    assert not at.get("progress"), "the progress bar stays after the GIF is made"
+    gif = Image.open(io.BytesIO(at.session_state["kernels_gif"]["data"]))
+    assert gif.format == "GIF" and gif.n_frames == n
+    assert "Download the GIF" in [b.label for b in at.get("download_button")]
 
 
 def test_damaged_snapshots_show_a_sentence(trained_run):
