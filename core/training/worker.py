@@ -32,10 +32,6 @@ from core.training.runs import RunStore
 _ctx_lock = threading.Lock()
 _ctx: multiprocessing.context.BaseContext | None = None
 PARENT_CHECK_S = 0.25
-# How much lower a worker's CPU priority is than the server's (os.nice): training takes whatever
-# the cores have spare, and a page a student opens meanwhile is answered first (issue 13's
-# "pages under 2 s" while a class trains). Alone on the machine a run still gets every core.
-NICENESS = 10
 
 
 def context() -> multiprocessing.context.BaseContext:
@@ -128,10 +124,6 @@ def train_in_worker(
     """The worker process's body: train `exp` into a new run folder under `root`."""
     import torch
 
-    try:
-        os.nice(NICENESS)
-    except OSError:  # not permitted here: train at the server's priority
-        pass
     torch.set_num_threads(max(1, threads))
     # A thread sets the flag: the handler may interrupt the main thread inside the flag's own lock.
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=control.stop).start())

@@ -52,16 +52,6 @@ def test_one_slot_trains_one_run_at_a_time_in_its_own_process(queue, tmp_path):
     assert a.progress().state == "stopped"
 
 
-def test_a_worker_trains_at_a_lower_priority_than_its_server(queue, tmp_path):
-    """Training takes the cores the server leaves: pages answer first while a class trains."""
-    from core.training.worker import NICENESS
-
-    a = queue.submit(LONG, RunStore(tmp_path), "a")
-    until(lambda: a.progress().step > 0, "the run to train")
-    mine = os.getpriority(os.PRIO_PROCESS, 0)
-    assert os.getpriority(os.PRIO_PROCESS, a.pid) == min(19, mine + NICENESS)
-
-
 def test_two_slots_train_side_by_side(tmp_path):
     q = JobQueue(slots=2)
     try:
