@@ -136,6 +136,12 @@ async def student(
             s.error = "an exception on the page"
     except Exception as e:  # a timeout or a crash is this session's failure, not the bench's
         s.error = f"{type(e).__name__}: {str(e).splitlines()[0][:120]}"
+        shot = Path(tempfile.gettempdir()) / f"bench-load-session-{s.n}.png"
+        try:  # what the student saw, for whoever reads the failure
+            await page.screenshot(path=str(shot), full_page=True)
+            s.error += f" (screenshot {shot})"
+        except Exception:
+            pass
     finally:
         await ctx.close()
 
@@ -205,7 +211,8 @@ def report(label: str, res: dict, alone: float | None) -> None:
     for s in sessions:
         tr = f"{s.train_s:.1f}" if s.train_s is not None else "-"
         up = f"{s.upload_s:.1f}" if s.upload_s is not None else "-"
-        print(f"{s.n:>7} {tr:>8} {up:>9}  {s.status or '-':<12} {s.run_name or s.error}")
+        print(f"{s.n:>7} {tr:>8} {up:>9}  {s.status or '-':<12} {s.run_name or ''}"
+              f"{'  ' + s.error if s.error else ''}")  # fmt: skip
     failed = [s for s in sessions if s.error or s.status != "done"]
     names = [s.run_name for s in sessions if s.run_name]
     mixed = len(names) - len(set(names))
