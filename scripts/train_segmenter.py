@@ -5,8 +5,8 @@
 Draws the examples from the looks generator (randomised: sizes, colours, JPEG), trains on random
 crops, prints the loss as it goes and then the intersection over union per look on examples it
 did not train on. The shipped core/capture/segnet.pt is these defaults (seed 0): about 25 minutes
-on 2 CPU cores, about 5.5 GB of memory for the examples; held-out IoU per look drawing 0.82,
-paper 0.93, photo 0.69, plot 0.86, plot_dark 0.92, screen 0.71.
+on 2 CPU cores, about 5.5 GB of memory for the examples; held-out IoU per look drawing 0.83,
+paper 0.94, photo 0.69, plot 0.89, plot_dark 0.93, screen 0.74.
 """
 
 from __future__ import annotations

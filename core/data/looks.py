@@ -171,10 +171,28 @@ def _screen(rng, cls: str, white: bool = False, extra=None):
         d.rectangle((mx, my, mx + w * 0.22, my + h * 0.12), fill=bg, outline=tc)
         for k in range(3):
             _text(d, (mx + 4, my + 3 + k * h * 0.035), _words(extra, 2), tc, extra, 9)
+    if extra is not None and cls == "none" and extra.random() < 0.6:
+        _dialog(d, extra, w, h, bg)  # a screen with no trace: often a message or a menu
     img_a = np.asarray(img).copy()
     if mask is None:
         mask = np.zeros((h, w), bool)
     return img_a, mask, labels, shape, traces
+
+
+def _dialog(d, rng, w: int, h: int, bg) -> None:
+    """A message or settings dialog: a box of several lines of large text, in one colour, over
+    most of the screen (a scope's firmware notice, a settings menu): text, not a trace."""
+    x0, y0 = w * rng.uniform(0.02, 0.2), h * rng.uniform(0.02, 0.2)
+    x1, y1 = w - w * rng.uniform(0.02, 0.2), h - h * rng.uniform(0.02, 0.2)
+    ink = tuple(int(v) for v in CHANNEL_COLOURS[int(rng.integers(len(CHANNEL_COLOURS)))])
+    if rng.random() < 0.4:
+        ink = (235, 235, 235)
+    d.rectangle((x0, y0, x1, y1), fill=bg if rng.random() < 0.5 else (30, 30, 60), outline=ink)
+    size = int(max(10, (y1 - y0) / rng.uniform(8, 14)))
+    y = y0 + size * 0.5
+    while y < y1 - size * 1.2:
+        _text(d, (x0 + size * 0.5, y), _words(rng, int(rng.integers(2, 7))), ink, rng, size)
+        y += size * rng.uniform(1.3, 1.8)
 
 
 def _mask_of(pts, size, width: int) -> np.ndarray:
