@@ -37,8 +37,11 @@ def run_label(run: Run) -> str:
 
 
 def first_working(runs: list[Run]) -> int:
-    """Index of the newest run that learned (a new user lands on it), else 0."""
-    return next((i for i, r in enumerate(runs) if not run_verdict(r)), 0)
+    """Index of the run a new session lands on: the newest that has finished and learned, not one
+    another session is still training (it has no network yet: the Scope page could not answer);
+    else the newest that learned; else 0."""
+    learned = [i for i, r in enumerate(runs) if not run_verdict(r)]
+    return next((i for i in learned if runs[i].state != "running"), learned[0] if learned else 0)
 
 
 def run_picker(key: str, *, label: str = "Run", need_model: bool = False) -> Run | None:

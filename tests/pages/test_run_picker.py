@@ -45,3 +45,23 @@ def test_a_picked_run_that_disappears_falls_back_to_the_newest(two_runs):
     shutil.rmtree(two_runs / "run-a")
     check(at.run())
     assert "run-b" in _chosen(at, "home_run")
+
+
+def test_a_new_session_lands_on_a_finished_run_not_one_still_training(two_runs):
+    """A student who opens a page afresh (a reload, a bookmark) while a classmate's run trains
+    lands on the newest finished run: a running one has no network yet, so the Scope page could
+    not answer (the load benchmark saw a student wait there with their own run saved)."""
+    from core.training.runs import RunWriter, load_run
+
+    (two_runs / "run-training").mkdir()
+    writer = RunWriter(two_runs / "run-training", {"preset": "fast", "classes": ["square"]})
+    writer.created = 3000.0
+    writer.set_status("running", "Training has started.")
+    try:
+        assert load_run(two_runs / "run-training").state == "running"
+        at = open_page("Home")
+        assert "run-training" in at.selectbox(key="home_run").options[0]  # listed first
+        assert "run-b" in _chosen(at, "home_run")
+        assert at.session_state[RUN_KEY].endswith("run-b")
+    finally:
+        writer.set_status("done", "Finished.")
