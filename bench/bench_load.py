@@ -125,7 +125,12 @@ async def student(
         await saved.wait_for(timeout=ms)
         s.train_s = time.monotonic() - t0
         s.run_name = SAVED.match(await saved.inner_text()).group(1)
-        await open_page(page, base + "Scope", "Scope: what the network sees", ms)
+        # By the sidebar, as a student does: the same session, so their own run is the current one.
+        nav = page.locator('[data-testid="stSidebarNav"]')
+        await nav.get_by_role("link", name="Scope", exact=True).click()
+        await page.get_by_role("heading", name="Scope: what the network sees").first.wait_for(
+            timeout=ms
+        )
         t0 = time.monotonic()
         await page.locator(UPLOAD_INPUT).set_input_files(
             files=[{"name": f"student-{s.n}.png", "mimeType": "image/png", "buffer": png}]
