@@ -50,7 +50,8 @@ class CaptureResult:
     original: np.ndarray  # uint8 (H, W, 3)
     crop_box: tuple[int, int, int, int]  # (x0, y0, x1, y1) in original pixels, x1/y1 exclusive
     crop_auto: bool  # True when found automatically, False for a manual crop
-    crop_method: str  # "manual", "graticule", "frame", "colormap", "content" or "whole"
+    crop_method: str  # "manual", "graticule", "frame", "colormap", "content", "whole" or
+    # "trace network" (core.capture.search: the segmentation network's trace, its extent)
     cropped: np.ndarray  # uint8 (h, w, 3)
     background: str  # "dark", "light" or "colormap"
     background_colour: tuple[int, int, int]

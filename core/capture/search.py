@@ -118,6 +118,9 @@ def read_capture(
                 k += 1
                 continue
         res = extract_trace(img, size=size, thickness=thickness, **opts)
+        if img is not small and not tries[k].get("contrast"):  # the network's trace: the page
+            x0, y0, x1, y1 = res.crop_box  # shows the picture's own crop, not the painted one
+            res.cropped, res.crop_method = small[y0:y1, x0:x1], "trace network"
         q = waveform_likeness(res.network_input)
         if q > best_q:
             best, best_q = res, q

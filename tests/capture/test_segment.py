@@ -118,3 +118,18 @@ def test_the_network_reads_drawings_the_rules_alone_misread():
     seeds = range(3_000_000, 3_000_008)
     with_net = _reads_on_the_truth("drawing", seeds, True)
     assert with_net > _reads_on_the_truth("drawing", seeds, False)
+
+
+@shipped
+def test_a_reading_by_the_network_shows_the_pictures_own_crop():
+    """The page shows each stage: where the network's trace was read, the crop is the picture
+    itself (not the picture painted over around the trace) and the method says so."""
+    for s in range(4_000_000, 4_000_012):
+        cap = render_capture("drawing", "sine", s)
+        img = shrink(cap.image, 1000)
+        res = read_capture(img)
+        if res.crop_method == "trace network":
+            x0, y0, x1, y1 = res.crop_box
+            assert np.array_equal(res.cropped, img[y0:y1, x0:x1])
+            return
+    pytest.fail("no drawing of 12 was read by the network")
