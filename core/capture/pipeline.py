@@ -100,20 +100,25 @@ def _check_crop(crop, w: int, h: int) -> tuple[int, int, int, int]:
     return x0, y0, x1, y1
 
 
-def _content_box(mask: np.ndarray) -> tuple[tuple[int, int, int, int], tuple[int, int]]:
+def _content_box(
+    mask: np.ndarray, view: tuple[int, int] | None = None
+) -> tuple[tuple[int, int, int, int], tuple[int, int]]:
     """(box around the trace with a small margin, the columns that fill the output's width)
-    for a plain image: the trace's own width, or the image's where the trace is narrow (a lone
+    for a plain image: the trace's own width, or the view's where the trace is narrow (a lone
     pulse, a trace that leaves the plot), so it keeps its place, or runs from side to side (a
-    piece at an end lost to noise does not stretch the rest)."""
+    piece at an end lost to noise does not stretch the rest). view: the columns (start, stop)
+    the picture's view spans (the whole width when None; a photographed screen's in a photo)."""
     h, w = mask.shape
+    v0, v1 = (0, w) if view is None else (max(0, int(view[0])), min(w, int(view[1])))
     cols, rows = np.flatnonzero(mask.any(0)), np.flatnonzero(mask.any(1))
     pad = max(2, int(0.02 * max(h, w)))
     x0, x1 = max(0, cols[0] - pad), min(w, cols[-1] + 1 + pad)
     y0, y1 = max(0, rows[0] - pad), min(h, rows[-1] + 1 + pad)
     x_range = (cols[0] - x0, cols[-1] + 1 - x0)
-    sides = cols[0] < 0.1 * w and cols[-1] >= 0.9 * w
-    if x_range[1] - x_range[0] < 0.5 * w or sides:
-        x_range = (-x0, w - x0)
+    vw = max(1, v1 - v0)
+    sides = cols[0] < v0 + 0.1 * vw and cols[-1] >= v0 + 0.9 * vw
+    if x_range[1] - x_range[0] < 0.5 * vw or sides:
+        x_range = (min(v0, cols[0]) - x0, max(v1, cols[-1] + 1) - x0)
     return (int(x0), int(y0), int(x1), int(y1)), (int(x_range[0]), int(x_range[1]))
 
 
@@ -149,12 +154,15 @@ def extract_trace(
     size: int = 100,
     thickness: int = 2,
     find_area: bool = True,
+    view: tuple[int, int] | None = None,
 ) -> CaptureResult:
     """Screenshot RGB (H, W, 3), float in [0, 1] or uint8 -> CaptureResult with every stage.
 
     crop: (x0, y0, x1, y1) plot area in pixels, found automatically when None. colour: the trace's
     colour as (R, G, B), '#rrggbb' or a name; the most trace-like colour when None.
     find_area: False treats the whole image as a plain picture (no graticule or axes box).
+    view: in such a picture, the columns (start, stop) of what the trace was drawn in (a screen
+    in a photo): a narrow trace keeps its place in them; the whole width when None.
     """
     _check_sizes(size, thickness)
     img = _as_uint8(rgb)
@@ -184,7 +192,7 @@ def extract_trace(
     _drop_side_columns(mask)
     x_range = (0, w)
     if method == "whole" and mask.any():  # a plain image: the content's extent is the plot
-        (x0, y0, x1, y1), x_range = _content_box(mask)
+        (x0, y0, x1, y1), x_range = _content_box(mask, view)
         cropped, mask, method = cropped[y0:y1, x0:x1], mask[y0:y1, x0:x1], "content"
     return CaptureResult(
         original=img,

@@ -15,12 +15,14 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageFilter
 
+from core.capture.masks import _components
 from core.capture.pipeline import CaptureResult, extract_trace
 from core.capture.segment import trace_probability
 
 MAX_SIDE = 1024  # longest side (px) an automatic reading works at
 GOOD = 0.8  # a reading this waveform-like is kept without trying others
 TRACE_P = 0.5  # the segmentation network's chance above which a pixel is trace
+CORE = 0.5  # share of a strong trace pixel's contrast with its surround that still counts as trace
 
 
 def waveform_likeness(x: np.ndarray) -> float:
@@ -61,35 +63,90 @@ def _shrink(rgb: np.ndarray) -> tuple[np.ndarray, float]:
     return np.asarray(Image.fromarray(rgb).resize(size, Image.BOX)), f
 
 
-def traced_picture(small: np.ndarray, prob: np.ndarray | None) -> np.ndarray | None:
-    """uint8 `small` reduced to the trace the segmentation network (`prob`, at its own smaller
-    size) points at: where it calls a pixel trace and the pixel stands out from the colour around
-    the trace (its core, not the blur of a photo around it) the pixel is kept, everywhere else is
-    that surrounding colour. The rules then pick a colour and read it. None where the network
-    sees no trace."""
-    if prob is None:
-        return None
-    on = prob > TRACE_P
-    if on.sum() < 8:
-        return None
+def main_parts(on: np.ndarray, share: float = 0.15) -> np.ndarray:
+    """Bool (h, w) `on` less its small parts: each connected part is kept where its area is at
+    least `share` of the largest part's or it spans `share` of the columns they all span (the
+    pieces of a broken trace do; an axis's arrow head, a stray mark or a scrap of text do not)."""
+    rows, starts, stops, labels, n = _components(on)
+    if n <= 1:
+        return on
+    h, w = on.shape
+    area = np.bincount(labels, weights=stops - starts, minlength=n)
+    left, right = np.full(n, w), np.zeros(n, int)
+    np.minimum.at(left, labels, starts)
+    np.maximum.at(right, labels, stops)
+    span = right.max() - left.min()
+    keep = ((area >= share * area.max()) | (right - left >= share * span))[labels]
+    acc = np.zeros((h, w + 1), np.int32)
+    np.add.at(acc, (rows[keep], starts[keep]), 1)
+    np.add.at(acc, (rows[keep], stops[keep]), -1)
+    return np.cumsum(acc, axis=1)[:, :w] > 0
+
+
+def _around_trace(small: np.ndarray, prob: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(bool (H, W) where the network calls `small`'s pixels trace, the median colour of a ring
+    one to two of the network's pixels away from the trace: what the trace is drawn on)."""
     h, w = small.shape[:2]
+    on = main_parts(prob > TRACE_P)
+    prob = np.where(on, prob, 0)
     p = Image.fromarray(prob.astype(np.float32)).resize((w, h), Image.Resampling.BILINEAR)
     near = np.asarray(p) > TRACE_P
-    # The colour around the trace: a ring one to two of the network's pixels away from it (found
-    # at the network's size, where a dilation is cheap).
+    # The ring is found at the network's size, where a dilation is cheap.
     m = Image.fromarray(on.astype(np.uint8) * 255)
     ring = np.asarray(m.filter(ImageFilter.MaxFilter(5))) > np.asarray(
         m.filter(ImageFilter.MaxFilter(3))
     )
     ring = np.asarray(Image.fromarray(ring).resize((w, h), Image.Resampling.NEAREST))
     around = small[ring] if ring.sum() >= 16 else small.reshape(-1, 3)
-    bg = np.median(around, axis=0)
+    return near, np.median(around, axis=0)
+
+
+def traced_picture(small: np.ndarray, prob: np.ndarray | None) -> np.ndarray | None:
+    """uint8 `small` reduced to the trace the segmentation network (`prob`, at its own smaller
+    size) points at: where it calls a pixel trace and the pixel stands out from the colour around
+    the trace (its core, not the blur of a photo around it) the pixel is kept, everywhere else is
+    that surrounding colour. The rules then pick a colour and read it. None where the network
+    sees no trace."""
+    if prob is None or main_parts(prob > TRACE_P).sum() < 8:
+        return None
+    near, bg = _around_trace(small, prob)
     dist = np.abs(small.astype(np.float32) - bg).sum(2)
-    core = near & (dist > 0.5 * np.percentile(dist[near], 75))
+    core = near & (dist > CORE * np.percentile(dist[near], 75))
     out = np.empty_like(small)
     out[:] = bg.astype(np.uint8)
     out[core] = small[core]
     return out
+
+
+def trace_view(small: np.ndarray, prob: np.ndarray, gap: float = 0.03) -> tuple[int, int]:
+    """Columns (start, stop) of `small` that the trace the network found is drawn in: from the
+    trace's own columns outwards while, over the rows the trace spans, the picture keeps the
+    colour around the trace (a screen's background; grid lines and gaps up to `gap` of the width
+    are crossed). A photographed screen's width, not the room's; a plain plot's whole width, so
+    a lone pulse keeps its place in it."""
+    h, w = small.shape[:2]
+    near, bg = _around_trace(small, prob)
+    rows, cols = np.flatnonzero(near.any(1)), np.flatnonzero(near.any(0))
+    if not len(cols):
+        return 0, w
+    band = small[rows[0] : rows[-1] + 1].astype(np.float32)
+    dist = np.abs(band - bg).sum(2)
+    tol = max(60.0, 1.5 * float(np.percentile(dist[~near[rows[0] : rows[-1] + 1]], 25)))
+    plain = (dist < tol).mean(0) >= 0.6
+    plain[cols[0] : cols[-1] + 1] = True
+    most = max(2, int(gap * w))
+    a, b = cols[0], cols[-1] + 1
+    while a > 0:
+        step = next((k for k in range(1, most + 1) if a - k >= 0 and plain[a - k]), None)
+        if step is None:
+            break
+        a -= step
+    while b < w:
+        step = next((k for k in range(most) if b + k < w and plain[b + k]), None)
+        if step is None:
+            break
+        b += step + 1
+    return int(a), int(b)
 
 
 def read_capture(
@@ -113,10 +170,12 @@ def read_capture(
             flat = line_contrast(small) if flat is None else flat
             img = flat
         if opts.pop("traced", False):
-            img = traced_picture(small, trace_probability(small))
+            prob = trace_probability(small)
+            img = traced_picture(small, prob)
             if img is None:  # no network shipped, or it sees no trace
                 k += 1
                 continue
+            opts["view"] = trace_view(small, prob)
         res = extract_trace(img, size=size, thickness=thickness, **opts)
         if img is not small and not tries[k].get("contrast"):  # the network's trace: the page
             x0, y0, x1, y1 = res.crop_box  # shows the picture's own crop, not the painted one

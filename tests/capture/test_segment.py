@@ -8,7 +8,7 @@ import pytest
 import torch
 from PIL import Image, ImageFilter
 
-from core.capture.search import read_capture, traced_picture
+from core.capture.search import main_parts, read_capture, trace_view, traced_picture
 from core.capture.segment import SIDE, SegNet, features, load_segnet, shrink, trace_probability
 from core.capture.segtrain import _crop, example, iou, train_segnet
 from core.data.looks import LOOKS, render_capture
@@ -75,6 +75,50 @@ def test_traced_picture_keeps_only_what_the_network_calls_trace():
     assert (out[10:20, 10:40] == 20).all()
     assert traced_picture(img, None) is None
     assert traced_picture(img, np.zeros_like(prob)) is None
+
+
+def test_small_parts_the_network_marks_are_dropped_and_a_broken_trace_kept():
+    on = np.zeros((60, 200), bool)
+    for x0 in range(10, 190, 40):  # a square wave whose edges the network missed: 5 pieces
+        y = 20 if (x0 // 40) % 2 else 40  # of a line 3 px thick, as at the network's size
+        on[y : y + 3, x0 : x0 + 30] = True
+    on[2:5, 2:5] = True  # an axis's arrow head
+    on[55, 100:102] = True  # a speck
+    kept = main_parts(on)
+    assert kept[20:23].sum() + kept[40:43].sum() == 450
+    assert not kept[2:5, 2:5].any() and not kept[55].any()
+
+
+def _photo_of_a_screen(trace_cols: slice) -> tuple[np.ndarray, np.ndarray]:
+    """A room (mottled brown) with a dark screen in columns 300-700, a trace on it, and the
+    network's answer (at half size) marking the trace."""
+    rng = np.random.default_rng(0)
+    img = rng.integers(120, 200, (400, 1000, 3)).astype(np.uint8)
+    img[..., 2] //= 2
+    img[80:320, 300:700] = (15, 20, 25)
+    img[80:320, 400] = (60, 60, 60)  # a grid line across the screen
+    img[200, trace_cols] = (250, 230, 40)
+    prob = np.zeros((200, 500), np.float32)
+    prob[100, trace_cols.start // 2 : trace_cols.stop // 2] = 0.9
+    return img, prob
+
+
+def test_the_view_of_a_trace_in_a_photo_is_its_screen_not_the_room():
+    img, prob = _photo_of_a_screen(slice(450, 600))
+    a, b = trace_view(img, prob)
+    assert abs(a - 300) <= 6 and abs(b - 700) <= 6
+
+
+def test_a_lone_pulse_on_a_plain_picture_keeps_its_place():
+    img = np.full((300, 600, 3), 255, np.uint8)
+    img[50:250, 200] = img[50:250, 280] = img[50, 200:281] = 0  # a pulse with no baseline
+    prob = np.zeros((150, 300), np.float32)
+    prob[25:125, 100] = prob[25:125, 140] = prob[25, 100:141] = 0.9
+    assert trace_view(img, prob) == (0, 600)
+    x = read_capture(img).network_input
+    cols = np.flatnonzero(x.any(0))
+    # the pulse keeps its third of the width at its place, not stretched across it
+    assert 25 <= cols[0] <= 40 and 40 <= cols[-1] <= 55
 
 
 shipped = pytest.mark.skipif(load_segnet() is None, reason="the segmentation weights are absent")
