@@ -210,6 +210,50 @@ def extract_trace(
     )
 
 
+def mask_reading(
+    rgb: np.ndarray,
+    mask: np.ndarray,
+    *,
+    size: int = 100,
+    thickness: int = 2,
+    view: tuple[int, int] | None = None,
+    rows: tuple[int, int] | None = None,
+    method: str = "content",
+) -> CaptureResult:
+    """The reading of a trace already found: bool `mask` (H, W) over uint8 `rgb` (a plain
+    picture; the segmentation network's trace), cut to its content as extract_trace cuts a
+    plain picture's (`view`: see there). rows: only the trace within rows [start, stop) (one of
+    several traces drawn one above another)."""
+    _check_sizes(size, thickness)
+    img = _as_uint8(rgb)
+    h, w = img.shape[:2]
+    mask = mask.copy()
+    if rows is not None:
+        mask[: rows[0]] = False
+        mask[rows[1] :] = False
+    _drop_side_columns(mask)
+    trace = tuple(int(v) for v in np.median(img[mask], 0)) if mask.any() else None
+    bg = tuple(int(v) for v in np.median(img[~mask], 0)) if not mask.all() else (0, 0, 0)
+    box, x_range, cropped = (0, 0, w, h), (0, w), img
+    if mask.any():
+        box, x_range = _content_box(mask, view)
+        x0, y0, x1, y1 = box
+        cropped, mask = img[y0:y1, x0:x1], mask[y0:y1, x0:x1]
+    return CaptureResult(
+        original=img,
+        crop_box=tuple(int(v) for v in box),
+        crop_auto=True,
+        crop_method=method,
+        cropped=cropped,
+        background="light" if sum(bg) > 3 * 128 else "dark",
+        background_colour=bg,
+        trace_colour=trace,
+        candidate_colours=[(trace, float(mask.mean()))] if trace else [],
+        mask=mask,
+        network_input=rasterise(mask, x_range, size, thickness),
+    )
+
+
 def to_network_input(src, *, name: str | None = None, **opts) -> np.ndarray:
     """Read an image (path, bytes or file) and return its network input float32 (size, size).
 

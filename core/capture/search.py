@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from core.capture.masks import _components
-from core.capture.pipeline import CaptureResult, extract_trace
+from core.capture.pipeline import CaptureResult, extract_trace, mask_reading
 from core.capture.segment import trace_probability
 
 MAX_SIDE = 1024  # longest side (px) an automatic reading works at
@@ -107,6 +107,12 @@ def traced_picture(small: np.ndarray, prob: np.ndarray | None) -> np.ndarray | N
     the trace (its core, not the blur of a photo around it) the pixel is kept, everywhere else is
     that surrounding colour. The rules then pick a colour and read it. None where the network
     sees no trace."""
+    traced = _traced(small, prob)
+    return None if traced is None else traced[0]
+
+
+def _traced(small: np.ndarray, prob: np.ndarray | None) -> tuple[np.ndarray, np.ndarray] | None:
+    """(traced_picture, bool (H, W) of the trace's core pixels), or None."""
     if prob is None or main_parts(prob > TRACE_P).sum() < 8:
         return None
     near, bg = _around_trace(small, prob)
@@ -115,7 +121,26 @@ def traced_picture(small: np.ndarray, prob: np.ndarray | None) -> np.ndarray | N
     out = np.empty_like(small)
     out[:] = bg.astype(np.uint8)
     out[core] = small[core]
-    return out
+    return out, core
+
+
+def trace_bands(mask: np.ndarray, gap: float = 0.02, cover: float = 0.3) -> list[tuple[int, int]]:
+    """Rows [start, stop) of each trace in bool (H, W) drawn one above another with empty rows
+    between (a textbook figure of several waveforms, a scope's channels kept apart): bands
+    parted by at least `gap` of the height that span `cover` of the traces' columns. An empty
+    list where there are fewer than two."""
+    h = mask.shape[0]
+    rows = np.flatnonzero(mask.any(1))
+    if len(rows) < 2:
+        return []
+    cuts = np.flatnonzero(np.diff(rows) > max(2, gap * h))
+    starts = np.concatenate([[rows[0]], rows[cuts + 1]])
+    stops = np.concatenate([rows[cuts] + 1, [rows[-1] + 1]])
+    span = np.flatnonzero(mask.any(0))
+    width = span[-1] + 1 - span[0]
+    bands = [(int(a), int(b)) for a, b in zip(starts, stops)
+             if mask[a:b].any(0).sum() >= cover * width]  # fmt: skip
+    return bands if len(bands) > 1 else []
 
 
 def trace_view(small: np.ndarray, prob: np.ndarray, gap: float = 0.03) -> tuple[int, int]:
@@ -149,6 +174,28 @@ def trace_view(small: np.ndarray, prob: np.ndarray, gap: float = 0.03) -> tuple[
     return int(a), int(b)
 
 
+def _network_readings(small, traced, view, size: int, thickness: int) -> list[CaptureResult]:
+    """Readings of the trace the segmentation network found in `small`: the rules' reading of
+    the traced picture (they pick one colour: one channel of several), or the network's own
+    trace where the rules find none; and each trace on its own where several are drawn one
+    above another. Each shows the picture's own crop, the method "trace network"."""
+    img, core = traced
+    res = extract_trace(img, size=size, thickness=thickness, find_area=False, view=view)
+    if res.found:  # the rules' trace, in the picture's pixels
+        x0, y0, x1, y1 = res.crop_box
+        core = np.zeros_like(core)
+        core[y0:y1, x0:x1] = res.mask
+    else:
+        res = mask_reading(small, core, size=size, thickness=thickness, view=view)
+    out = [res]
+    for rows in trace_bands(core):
+        out.append(mask_reading(small, core, size=size, thickness=thickness, view=view, rows=rows))
+    for r in out:  # the page shows the picture's own crop, not the painted one
+        x0, y0, x1, y1 = r.crop_box
+        r.cropped, r.crop_method = small[y0:y1, x0:x1], "trace network"
+    return out
+
+
 def read_capture(
     rgb: np.ndarray, *, size: int = 100, thickness: int = 2, segment: bool = True
 ) -> CaptureResult:
@@ -169,24 +216,24 @@ def read_capture(
         if opts.pop("contrast", False):
             flat = line_contrast(small) if flat is None else flat
             img = flat
+        readings = []
         if opts.pop("traced", False):
             prob = trace_probability(small)
-            img = traced_picture(small, prob)
-            if img is None:  # no network shipped, or it sees no trace
+            traced = _traced(small, prob)
+            if traced is None:  # no network shipped, or it sees no trace
                 k += 1
                 continue
-            opts["view"] = trace_view(small, prob)
-        res = extract_trace(img, size=size, thickness=thickness, **opts)
-        if img is not small and not tries[k].get("contrast"):  # the network's trace: the page
-            x0, y0, x1, y1 = res.crop_box  # shows the picture's own crop, not the painted one
-            res.cropped, res.crop_method = small[y0:y1, x0:x1], "trace network"
-        q = waveform_likeness(res.network_input)
-        if q > best_q:
-            best, best_q = res, q
+            readings = _network_readings(small, traced, trace_view(small, prob), size, thickness)
+        else:
+            readings = [extract_trace(img, size=size, thickness=thickness, **opts)]
+        for res in readings:
+            q = waveform_likeness(res.network_input)
+            if q > best_q:
+                best, best_q = res, q
         if best_q >= GOOD:
             break
         if not tries[k]:  # the other colours the plot-area reading saw, most trace-like first
-            for rgb_c, _ in res.candidate_colours[1:3]:
+            for rgb_c, _ in readings[0].candidate_colours[1:3]:
                 tries.append({"colour": rgb_c})
         k += 1
     if best.original is not small:  # the contrast reading shows the picture, not the residue

@@ -121,7 +121,7 @@ _LIMITS: dict[str, tuple[float, float, str]] = {
     "position": (0.0, 1.0, "(0 left, 1 right)"),
     "width": (0.02, 0.8, "of the view"),
     "duty": (0.05, 0.95, "of a period"),
-    "sigma": (0.01, 0.12, "of the view, so the bump and its flat tails fit"),
+    "sigma": (0.01, 0.25, "of the view (above 0.12 the tails are cut by the edges)"),
     "cycles": (0.75, 16.0, "cycles across the view (0.75 fit a peak and a trough)"),
     "phase": (0.0, 1.0, "of a period"),
     "repetitions": (1, 16, "periods across the view"),
@@ -237,8 +237,7 @@ def _levels(p: dict, labels: np.ndarray, size: int) -> np.ndarray:
             train = np.mod(x * q["repetitions"] + q["phase"], 1.0) < q["duty"]
             v[i] = np.where(q["repetitions"] == 1, pulse, train)
         elif name == "gaussian":
-            # Out to 3.5 sigma the bump is within 0.2% of its baseline: flat at any amplitude.
-            centre = _SIDE + 3.5 * q["sigma"] + q["position"] * (1 - 2 * _SIDE - 7 * q["sigma"])
+            centre = _bump_centre(q["position"], q["sigma"])
             v[i] = np.exp(-0.5 * ((x - centre) / q["sigma"]) ** 2)
         elif name == "sine":
             v[i] = 0.5 + 0.5 * np.sin(2 * np.pi * (q["cycles"] * x + q["phase"]))
@@ -259,6 +258,15 @@ def _render(spec: WaveformSpec, labels: np.ndarray, rng: np.random.Generator):
     return _draw(spec, levels, p, rng), p
 
 
+def _bump_centre(position: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    """A gaussian's centre (fraction of the view) for its place 0..1 in the room left: out to
+    3.5 sigma each side the bump is within 0.2% of its baseline, flat at any amplitude, and that
+    much is kept in view; a bump too wide for it is centred with its tails cut evenly by the
+    edges, as a plot of -3..3 sigma shows them."""
+    reach = np.minimum(3.5 * sigma, 0.5 - _SIDE)
+    return _SIDE + reach + position * (1 - 2 * _SIDE - 2 * reach)
+
+
 def _add_bumps(spec: WaveformSpec, p: dict, labels: np.ndarray, levels: np.ndarray, rng) -> None:
     """Give the gaussians in levels (n, W) their extra peaks (spec.bumps), in place."""
     gauss = labels == CLASSES.index("gaussian")
@@ -267,7 +275,7 @@ def _add_bumps(spec: WaveformSpec, p: dict, labels: np.ndarray, levels: np.ndarr
     x = ((np.arange(spec.size) + 0.5) / spec.size).astype(np.float32)
     extra = rng.integers(spec.bumps[0] - 1, spec.bumps[1], gauss.sum())
     q = {k: p[k][gauss] for k in ("position", "sigma", "polarity")}
-    centre = _SIDE + 3.5 * q["sigma"] + q["position"] * (1 - 2 * _SIDE - 7 * q["sigma"])
+    centre = _bump_centre(q["position"], q["sigma"])
     bumps = gaussian_bumps(x, centre, q["sigma"], extra, rng)
     levels[gauss] = np.where(q["polarity"][:, None] < 0, 1 - bumps, bumps)
 

@@ -8,7 +8,15 @@ import pytest
 import torch
 from PIL import Image, ImageFilter
 
-from core.capture.search import main_parts, read_capture, trace_view, traced_picture
+from core.capture.pipeline import mask_reading
+from core.capture.search import (
+    main_parts,
+    read_capture,
+    trace_bands,
+    trace_view,
+    traced_picture,
+    waveform_likeness,
+)
 from core.capture.segment import SIDE, SegNet, features, load_segnet, shrink, trace_probability
 from core.capture.segtrain import _crop, example, iou, train_segnet
 from core.data.looks import LOOKS, render_capture
@@ -119,6 +127,39 @@ def test_a_lone_pulse_on_a_plain_picture_keeps_its_place():
     cols = np.flatnonzero(x.any(0))
     # the pulse keeps its third of the width at its place, not stretched across it
     assert 25 <= cols[0] <= 40 and 40 <= cols[-1] <= 55
+
+
+def _stacked(h: int = 300, w: int = 400) -> np.ndarray:
+    """A textbook figure's three traces one above another: a sine, a square wave, a triangle."""
+    mask = np.zeros((h, w), bool)
+    x = np.arange(20, w - 20)
+    t = (x - 20) / (w - 40)
+    for k, level in enumerate((
+        np.sin(2 * np.pi * 3 * t), np.sign(np.sin(2 * np.pi * 3 * t)),
+        2 * np.abs(2 * ((3 * t) % 1) - 1) - 1,
+    )):  # fmt: skip
+        y = (50 + 100 * k - 30 * level).astype(int)
+        mask[y, x] = True
+        for a, b in zip(x[:-1], x[1:]):  # a square wave's edges
+            lo, hi = sorted((y[a - 20], y[b - 20]))
+            mask[lo : hi + 1, b] = True
+    return mask
+
+
+def test_traces_drawn_one_above_another_are_parted_into_bands():
+    mask = _stacked()
+    bands = trace_bands(mask)
+    assert len(bands) == 3
+    assert [a < 50 < b for a, b in bands[:1]] == [True]
+    assert trace_bands(mask[:100]) == []  # one trace: no bands
+    img = np.full((*mask.shape, 3), 255, np.uint8)
+    img[mask] = 0
+    whole = mask_reading(img, mask)
+    assert waveform_likeness(whole.network_input) < 0.5  # three lines in most columns
+    for rows in bands:
+        one = mask_reading(img, mask, rows=rows)
+        assert waveform_likeness(one.network_input) >= 0.8
+        assert one.crop_box[1] >= rows[0] - 10 and one.crop_box[3] <= rows[1] + 10
 
 
 shipped = pytest.mark.skipif(load_segnet() is None, reason="the segmentation weights are absent")
