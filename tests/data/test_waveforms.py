@@ -315,3 +315,17 @@ def test_generation_rate_reports_images_per_second():
 def test_zero_images_is_an_empty_batch_not_an_error():
     imgs, labels = render_batch(WaveformSpec(), 0, seed=1)
     assert imgs.shape == (0, 100, 100) and imgs.dtype == np.uint8 and labels.shape == (0,)
+
+
+def test_a_gaussian_wider_than_its_tails_allow_is_centred_with_them_cut_by_the_edges():
+    spec = WaveformSpec(artefacts=0.0, bumps=(1, 1), flip_noise=(0.0, 0.0), jitter=(0.0, 0.0))
+    peaks = []
+    for position in (0.0, 1.0):
+        img, used = render_one(spec, "gaussian", sigma=0.2, position=position, polarity=1)
+        assert used["sigma"] == 0.2
+        top = np.flatnonzero(img.any(1))[0]
+        peaks.append(np.flatnonzero(img[top]).mean())
+    assert abs(peaks[0] - 49.5) <= 2 and abs(peaks[1] - 49.5) <= 2
+    # a narrow one still moves with its position
+    left, _ = render_one(spec, "gaussian", sigma=0.05, position=0.0, polarity=1)
+    assert np.flatnonzero(left[np.flatnonzero(left.any(1))[0]]).mean() < 35
