@@ -101,7 +101,9 @@ def pick_colour(image_id: str, result) -> tuple[int, int, int] | None:
         key=COLOUR,
     )
     right.image(render.swatches([c for c, _ in candidates]), caption="candidates 1, 2, …")
-    return tuple(candidates[choice][0])
+    # The first candidate is the automatic reading's own trace: reading it again by its colour
+    # alone would drop what found it (the plot area, the segmentation network's trace).
+    return None if choice == 0 else tuple(candidates[choice][0])
 
 
 def show_stages(result) -> None:

@@ -31,6 +31,13 @@ def _said(at: AppTest) -> str | None:
     return m[0] if m else None
 
 
+def _stages(at: AppTest) -> list:
+    """The four pipeline stage images (picture, crop, mask, network input)."""
+    k = next(i for i, im in enumerate(at.image) if "found:" in " ".join(im.captions)
+             or "your crop" in " ".join(im.captions))  # fmt: skip
+    return list(at.image)[k : k + 4]
+
+
 def _png_header_only(width: int, height: int) -> bytes:
     """A PNG whose header claims width x height pixels (a decompression bomb's header)."""
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
@@ -126,6 +133,40 @@ def test_two_traces_offer_a_colour_choice(trained_run):
     colour.set_value(1).run()
     check(at)
     assert at.image[3].value != network_input
+
+
+def test_the_first_colour_is_the_automatic_reading_the_cli_gives(example_run):
+    """With several candidate colours the page's first choice is the automatic reading itself,
+    so the page answers as `predict` does (it re-read the picture by that colour alone, and a
+    phone photo of a sine was answered from a patch of the room)."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from core.capture.search import read_capture
+    from core.data.looks import render_capture
+    from core.training.predict import load_predictor, predict_file
+
+    cap = render_capture("photo", "sine", 0)
+    auto = read_capture(cap.image)
+    assert len(auto.candidate_colours) >= 2 and auto.crop_method == "trace network"
+    buf = io.BytesIO()
+    Image.fromarray(cap.image).save(buf, format="PNG")
+    at = _page()
+    _upload(at, "photo.png", buf.getvalue())
+    check(at)
+    assert at.selectbox(key="scope_colour").value == 0
+    stages = _stages(at)
+    assert "found: trace network" in stages[0].captions[0]
+    cli = predict_file(load_predictor(example_run), buf.getvalue(), name="photo.png")
+    said = _said(at) or ""
+    assert cli["label"] in said, (said, cli)
+    first = stages[3].value
+    at.selectbox(key="scope_colour").set_value(1).run()
+    assert _stages(at)[3].value != first
+    at.selectbox(key="scope_colour").set_value(0).run()  # back to the automatic reading
+    assert _stages(at)[3].value == first and np.any(auto.network_input)
 
 
 def test_manual_crop_and_a_bad_crop(trained_run):
