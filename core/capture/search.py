@@ -176,20 +176,24 @@ def trace_view(small: np.ndarray, prob: np.ndarray, gap: float = 0.03) -> tuple[
 
 def _network_readings(small, traced, view, size: int, thickness: int) -> list[CaptureResult]:
     """Readings of the trace the segmentation network found in `small`: the rules' reading of
-    the traced picture (they pick one colour: one channel of several), or the network's own
-    trace where the rules find none; and each trace on its own where several are drawn one
-    above another. Each shows the picture's own crop, the method "trace network"."""
+    the traced picture (they pick one colour: one channel of several) and the network's own
+    trace (all it marks, where the rules pick a wrong colour or none); and each trace on its
+    own where several are drawn one above another. Each shows the picture's own crop, the
+    method "trace network"."""
     img, core = traced
     res = extract_trace(img, size=size, thickness=thickness, find_area=False, view=view)
+    masks = [core]
+    out = [mask_reading(small, core, size=size, thickness=thickness, view=view)]
     if res.found:  # the rules' trace, in the picture's pixels
         x0, y0, x1, y1 = res.crop_box
-        core = np.zeros_like(core)
-        core[y0:y1, x0:x1] = res.mask
-    else:
-        res = mask_reading(small, core, size=size, thickness=thickness, view=view)
-    out = [res]
-    for rows in trace_bands(core):
-        out.append(mask_reading(small, core, size=size, thickness=thickness, view=view, rows=rows))
+        picked = np.zeros_like(core)
+        picked[y0:y1, x0:x1] = res.mask
+        masks.insert(0, picked)
+        out.insert(0, res)
+    for mask in masks:
+        for rows in trace_bands(mask):
+            out.append(mask_reading(small, mask, size=size, thickness=thickness, view=view,
+                                    rows=rows))  # fmt: skip
     for r in out:  # the page shows the picture's own crop, not the painted one
         x0, y0, x1, y1 = r.crop_box
         r.cropped, r.crop_method = small[y0:y1, x0:x1], "trace network"
