@@ -4,9 +4,11 @@ One set of rules cannot know in advance whether a picture is a scope screen, a p
 plot or a drawing, and a rule that suits one (a colour map's region is the plot) misleads on
 another (a coloured poster behind a photographed scope). So the automatic reading tries the
 plot-area rules, then the trace a small segmentation network (core.capture.segment, trained on
-generated captures in every look) points at, then the whole picture as plain content, then the
-other candidate colours, and keeps the one whose network input is most like a waveform: spread
-across the width, one line per column. Large pictures are first shrunk (area-averaged, so a thin
+generated captures in every look) points at (read by the rules' colour pick and as all it marks,
+each trace on its own where several are drawn one above another, across the screen it is drawn
+on rather than the whole photo), then the whole picture as plain content, then the other
+candidate colours, and keeps the one whose network input is most like a waveform: spread across
+the width, one line per column. Large pictures are first shrunk (area-averaged, so a thin
 trace stays as a fainter line), which keeps a 4000x3000 photo within the speed budget.
 """
 
@@ -220,7 +222,6 @@ def read_capture(
         if opts.pop("contrast", False):
             flat = line_contrast(small) if flat is None else flat
             img = flat
-        readings = []
         if opts.pop("traced", False):
             prob = trace_probability(small)
             traced = _traced(small, prob)
