@@ -122,6 +122,40 @@ def _content_box(
     return (int(x0), int(y0), int(x1), int(y1)), (int(x_range[0]), int(x_range[1]))
 
 
+def axes_only(mask: np.ndarray, reach: float = 0.5, share: float = 0.9) -> bool:
+    """True where bool (h, w) holds little but a drawing's axes: one straight vertical line and at
+    most one horizontal, unbroken across `reach` of the picture, with `share` of its pixels
+    within 2 px of them (empty axes, with their arrow heads and tick labels, read as an L)."""
+    n = int(mask.sum())
+    if n == 0:
+        return False
+    h, w = mask.shape
+
+    def long_lines(m: np.ndarray, length: float) -> np.ndarray:
+        run = np.zeros(m.shape[1], int)
+        best = np.zeros(m.shape[1], int)
+        for row in m:  # longest unbroken run in each column
+            run = np.where(row, run + 1, 0)
+            np.maximum(best, run, out=best)
+        return best >= length
+
+    cols = long_lines(mask, reach * h)
+    rows = long_lines(mask.T, reach * w)
+    near_c = np.convolve(cols, np.ones(5), "same") > 0
+    near_r = np.convolve(rows, np.ones(5), "same") > 0
+    # Axes are one vertical line and at most one horizontal: a pulse or a square wave has two
+    # or more edges, and a step (one edge) is a shape outside the classes either way.
+    if _groups(near_c) != 1 or _groups(near_r) > 1:
+        return False
+    on_axes = mask[:, near_c].sum() + mask[near_r][:, ~near_c].sum()
+    return bool(on_axes >= share * n)
+
+
+def _groups(on: np.ndarray) -> int:
+    """Runs of True in a 1-D bool array."""
+    return int((on[1:] & ~on[:-1]).sum() + on[0]) if len(on) else 0
+
+
 def _drop_side_columns(mask: np.ndarray) -> None:
     """Clear, in bool (h, w), tall columns at the plot's sides that reach beyond the rows the
     rest of the trace spans: a colour legend or a marker. A square wave's edge at the side
@@ -190,6 +224,8 @@ def extract_trace(
     if mask.any():
         mask &= np.repeat(np.repeat(_keep_trace_parts(_coarse(mask, f)), f, 0), f, 1)[:h, :w]
     _drop_side_columns(mask)
+    if method == "whole" and axes_only(mask):  # a drawing's empty axes are not a waveform
+        mask[:] = False
     x_range = (0, w)
     if method == "whole" and mask.any():  # a plain image: the content's extent is the plot
         (x0, y0, x1, y1), x_range = _content_box(mask, view)

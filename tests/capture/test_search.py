@@ -8,6 +8,7 @@ from PIL import Image
 
 from core.capture import read_capture, waveform_likeness
 from core.capture.masks import _dilate
+from core.capture.pipeline import axes_only
 from core.data.looks import render_capture
 
 
@@ -61,3 +62,37 @@ def test_a_large_photo_is_read_shrunk_and_answered_in_its_own_pixels():
     assert 0 <= x0 < x1 <= 4 * w and 0 <= y0 < y1 <= 4 * h
     assert x1 - x0 > 2 * w  # the box is in the big picture's pixels
     assert max(res.original.shape[:2]) <= 1024 and res.found
+
+
+def _axes(h: int = 300, w: int = 400) -> np.ndarray:
+    """A textbook drawing's empty axes: a vertical and a horizontal arrow, black on white."""
+    img = np.full((h, w, 3), 255, np.uint8)
+    img[10 : h - 20, 20:22] = 0  # the voltage axis
+    img[h // 2 : h // 2 + 2, 20 : w - 10] = 0  # the time axis through the middle
+    for k in range(6):  # arrow heads
+        img[10 + k, 21 - k : 22 + k] = 0
+        img[h // 2 - k : h // 2 + 2 + k, w - 10 - k] = 0
+    return img
+
+
+def test_empty_axes_are_not_a_waveform():
+    img = _axes()
+    assert not read_capture(img, segment=False).found  # the rules alone: no trace
+    assert not read_capture(img).confident  # with the network too: answered unsure
+    # the L of the axes alone, as the rules would take it, is recognised as axes
+    mask = np.all(img == 0, axis=2)
+    assert axes_only(mask)
+
+
+def test_a_trace_drawn_on_axes_is_still_read():
+    img = _axes()
+    x = np.arange(30, 380)
+    y = (150 - 80 * np.sin(2 * np.pi * 3 * (x - 30) / 350)).astype(int)
+    for dy in (0, 1):
+        img[y + dy, x] = 0
+    mask = np.all(img == 0, axis=2)
+    assert not axes_only(mask)
+    res = read_capture(img)
+    assert res.found and waveform_likeness(res.network_input) > 0.5
+    rows = np.flatnonzero(res.network_input.any(1))
+    assert rows[-1] - rows[0] >= 50  # the sine's swing, not the flat time axis
