@@ -96,3 +96,13 @@ def test_a_trace_drawn_on_axes_is_still_read():
     assert res.found and waveform_likeness(res.network_input) > 0.5
     rows = np.flatnonzero(res.network_input.any(1))
     assert rows[-1] - rows[0] >= 50  # the sine's swing, not the flat time axis
+
+
+def test_a_wide_pulse_is_not_taken_for_axes():
+    mask = np.zeros((200, 300), bool)
+    mask[180, 10:60] = mask[20, 60:260] = mask[180, 260:290] = True  # baseline, top, baseline
+    mask[20:181, 60] = mask[20:181, 260] = True  # its two edges, long and straight
+    assert not axes_only(mask)
+    step = np.zeros((200, 300), bool)
+    step[20:181, 20] = step[20, 20:290] = True  # an L alone: axes (or a step, outside the classes)
+    assert axes_only(step)
