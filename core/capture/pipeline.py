@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core.capture.imagefile import read_image_u8, source_name
-from core.capture.masks import _coarse, _keep_trace_parts
+from core.capture.masks import _coarse, _keep_trace_parts, _run_lengths
 from core.capture.palette import _background, _index, _parse_colour, _to_rgb
 from core.capture.plotarea import find_plot_area
 from core.capture.rasterise import rasterise
@@ -130,17 +130,8 @@ def axes_only(mask: np.ndarray, reach: float = 0.5, share: float = 0.9) -> bool:
     if n == 0:
         return False
     h, w = mask.shape
-
-    def long_lines(m: np.ndarray, length: float) -> np.ndarray:
-        run = np.zeros(m.shape[1], int)
-        best = np.zeros(m.shape[1], int)
-        for row in m:  # longest unbroken run in each column
-            run = np.where(row, run + 1, 0)
-            np.maximum(best, run, out=best)
-        return best >= length
-
-    cols = long_lines(mask, reach * h)
-    rows = long_lines(mask.T, reach * w)
+    cols = _run_lengths(mask).max(0) >= reach * h  # columns with a long unbroken vertical run
+    rows = _run_lengths(mask.T).max(0) >= reach * w
     near_c = np.convolve(cols, np.ones(5), "same") > 0
     near_r = np.convolve(rows, np.ones(5), "same") > 0
     # Axes are one vertical line and at most one horizontal: a pulse or a square wave has two

@@ -113,17 +113,18 @@ def traced_picture(small: np.ndarray, prob: np.ndarray | None) -> np.ndarray | N
     return None if traced is None else traced[0]
 
 
-def _traced(small: np.ndarray, prob: np.ndarray | None) -> tuple[np.ndarray, np.ndarray] | None:
-    """(traced_picture, bool (H, W) of the trace's core pixels), or None."""
+def _traced(small: np.ndarray, prob: np.ndarray | None):
+    """(traced_picture, bool (H, W) of the trace's core pixels, _around_trace's answer), or
+    None."""
     if prob is None or main_parts(prob > TRACE_P).sum() < 8:
         return None
-    near, bg = _around_trace(small, prob)
+    near, bg = around = _around_trace(small, prob)
     dist = np.abs(small.astype(np.float32) - bg).sum(2)
     core = near & (dist > CORE * np.percentile(dist[near], 75))
     out = np.empty_like(small)
     out[:] = bg.astype(np.uint8)
     out[core] = small[core]
-    return out, core
+    return out, core, around
 
 
 def trace_bands(mask: np.ndarray, gap: float = 0.02, cover: float = 0.3) -> list[tuple[int, int]]:
@@ -145,14 +146,16 @@ def trace_bands(mask: np.ndarray, gap: float = 0.02, cover: float = 0.3) -> list
     return bands if len(bands) > 1 else []
 
 
-def trace_view(small: np.ndarray, prob: np.ndarray, gap: float = 0.03) -> tuple[int, int]:
+def trace_view(
+    small: np.ndarray, prob: np.ndarray, gap: float = 0.03, around=None
+) -> tuple[int, int]:
     """Columns (start, stop) of `small` that the trace the network found is drawn in: from the
     trace's own columns outwards while, over the rows the trace spans, the picture keeps the
     colour around the trace (a screen's background; grid lines and gaps up to `gap` of the width
     are crossed). A photographed screen's width, not the room's; a plain plot's whole width, so
-    a lone pulse keeps its place in it."""
+    a lone pulse keeps its place in it. around: _around_trace's answer, where already made."""
     h, w = small.shape[:2]
-    near, bg = _around_trace(small, prob)
+    near, bg = around if around is not None else _around_trace(small, prob)
     rows, cols = np.flatnonzero(near.any(1)), np.flatnonzero(near.any(0))
     if not len(cols):
         return 0, w
@@ -182,7 +185,7 @@ def _network_readings(small, traced, view, size: int, thickness: int) -> list[Ca
     trace (all it marks, where the rules pick a wrong colour or none); and each trace on its
     own where several are drawn one above another. Each shows the picture's own crop, the
     method "trace network"."""
-    img, core = traced
+    img, core, _ = traced
     res = extract_trace(img, size=size, thickness=thickness, find_area=False, view=view)
     masks = [core]
     out = [mask_reading(small, core, size=size, thickness=thickness, view=view)]
@@ -228,7 +231,8 @@ def read_capture(
             if traced is None:  # no network shipped, or it sees no trace
                 k += 1
                 continue
-            readings = _network_readings(small, traced, trace_view(small, prob), size, thickness)
+            view = trace_view(small, prob, around=traced[2])
+            readings = _network_readings(small, traced, view, size, thickness)
         else:
             readings = [extract_trace(img, size=size, thickness=thickness, **opts)]
         for res in readings:
