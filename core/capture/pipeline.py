@@ -260,7 +260,9 @@ def mask_reading(
         mask[rows[1] :] = False
     _drop_side_columns(mask)
     trace = tuple(int(v) for v in np.median(img[mask], 0)) if mask.any() else None
-    bg = tuple(int(v) for v in np.median(img[~mask], 0)) if not mask.all() else (0, 0, 0)
+    # The background colour is for the page only: a sample of the picture's other pixels.
+    rest = img[~mask][:: max(1, int((~mask).sum()) // 20_000)]
+    bg = tuple(int(v) for v in np.median(rest, 0)) if len(rest) else (0, 0, 0)
     box, x_range, cropped = (0, 0, w, h), (0, w), img
     if mask.any():
         box, x_range = _content_box(mask, view)
