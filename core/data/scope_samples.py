@@ -288,7 +288,8 @@ def demo_screenshot(
     the other, `cycles` periods across (for benchmarks and capture tests)."""
     drawn = []
     for n, (kind, colour) in enumerate(traces):
-        params = dict(amplitude=0.3, baseline=0.8 - 0.7 * n, phase=0.0)
+        params = dict(amplitude=0.3, baseline=0.8 - 0.7 * n)
+        params |= dict(phase=0.0) if kind != "gaussian" else {}
         params |= dict(repetitions=round(cycles), duty=0.5) if kind == "square" else {}
         params |= dict(cycles=cycles) if kind in ("sine", "sawtooth") else {}
         rgb = COLOUR_NAMES.get(colour, COLOUR_NAMES["yellow"])
