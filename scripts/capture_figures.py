@@ -24,7 +24,12 @@ sys.path.insert(0, str(ROOT))
 from core.capture import read_image_u8  # noqa: E402
 from core.capture.search import read_capture  # noqa: E402
 from core.data.looks import LOOKS, render_capture  # noqa: E402
-from core.training.predict import load_predictor, training_thickness  # noqa: E402
+from core.training.predict import (  # noqa: E402
+    load_predictor,
+    recognised,
+    recogniser,
+    training_thickness,
+)
 
 KINDS = ("screenshot", "photo", "plot", "drawing")
 
@@ -35,7 +40,8 @@ SEGMENT = [True]  # --no-segment: the rules alone, for comparison
 def answer(pred, rgb: np.ndarray) -> tuple[dict, np.ndarray]:
     """The pipeline's answer for one RGB image and the network input it made."""
     res = read_capture(rgb, size=pred.image_size, thickness=training_thickness(pred.experiment),
-                       segment=SEGMENT[0])  # fmt: skip
+                       segment=SEGMENT[0], recognise=recogniser(pred))  # fmt: skip
+    res = recognised(pred, res)
     out = pred.predict(res.network_input[None])[0]
     out["unsure"] = out["unsure"] or not res.confident
     return out, res.network_input

@@ -61,6 +61,9 @@ class CaptureResult:
     mask: np.ndarray  # bool (h, w): trace pixels at full resolution
     network_input: np.ndarray  # float32 (size, size) in {0, 1}, white trace on black
     warnings: list[str] = field(default_factory=list)
+    # Other traces the automatic reading found read well in the same picture (search.
+    # distinct_traces), for the answer to choose among; empty for a reading of one trace.
+    others: list[CaptureResult] = field(default_factory=list)
 
     @property
     def found(self) -> bool:

@@ -7,12 +7,16 @@ plot-area rules, then the trace a small segmentation network (core.capture.segme
 generated captures in every look) points at (read by the rules' colour pick and as all it marks,
 each trace on its own where several are drawn one above another, across the screen it is drawn
 on rather than the whole photo), then the whole picture as plain content, then the other
-candidate colours, and keeps the one whose network input is most like a waveform: spread across
-the width, one line per column. Large pictures are first shrunk (area-averaged, so a thin
+candidate colours, and keeps the first whose network input is clearly like a waveform (spread
+across the width, one line per column), else the most waveform-like. The other traces read as
+well that are distinct from it (another channel, the data beside a fit) are kept too: a picture
+may hold several waveforms, and the answer takes the one the network recognises. Large pictures are first shrunk (area-averaged, so a thin
 trace stays as a fainter line), which keeps a 4000x3000 photo within the speed budget.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 from PIL import Image, ImageFilter
@@ -25,6 +29,9 @@ MAX_SIDE = 1024  # longest side (px) an automatic reading works at
 GOOD = 0.8  # a reading this waveform-like is kept without trying others
 TRACE_P = 0.5  # the segmentation network's chance above which a pixel is trace
 CORE = 0.5  # share of a strong trace pixel's contrast with its surround that still counts as trace
+DISTINCT = 0.2  # share of a reading's trace pixels on another's, at most, for another trace
+MAX_OTHERS = 4  # other traces kept for the answer to choose among
+SURE = 0.9  # a first clear reading recognised this surely is answered without looking further
 
 
 def waveform_likeness(x: np.ndarray) -> float:
@@ -206,21 +213,56 @@ def _network_readings(small, traced, view, size: int, thickness: int) -> list[Ca
 
 
 def read_capture(
-    rgb: np.ndarray, *, size: int = 100, thickness: int = 2, segment: bool = True
+    rgb: np.ndarray,
+    *,
+    size: int = 100,
+    thickness: int = 2,
+    segment: bool = True,
+    recognise: Callable[[np.ndarray], float] | None = None,
 ) -> CaptureResult:
     """The automatic reading of uint8 RGB (H, W, 3): the most waveform-like of several tries;
     crop_box is in the given image's pixels. The plot-area rules go first (a screenshot's
     graticule also gives the time axis); where they do not find a clear waveform, the trace the
     segmentation network points at (where its weights are shipped and `segment`), then the whole
-    picture, a line-contrast picture and the other colours."""
+    picture, a line-contrast picture and the other colours.
+
+    recognise: the answering network's top class probability for a network input. Where given
+    and the first clear reading is recognised less surely than SURE, the remaining tries are
+    made too and the other traces they read well (a second channel, the other curves of a
+    figure) come back in the result's `others`, for the answer to choose among
+    (core.training.predict.recognised)."""
     small, f = _shrink(np.ascontiguousarray(rgb[:, :, :3]))
-    best, best_q = None, -1.0
+    groups, best = [], None
+    for group in _readings(small, size, thickness, segment):
+        groups.append(group)
+        res, q = max(group, key=lambda rq: rq[1])
+        if best is None and q >= GOOD:
+            best = res
+            if recognise is None or recognise(res.network_input) >= SURE:
+                break
+    if best is None:
+        best = max((rq for group in groups for rq in group), key=lambda rq: rq[1])[0]
+    others = distinct_traces(best, groups, small.shape[:2]) if recognise is not None else []
+    for res in (best, *others):
+        if res.original is not small:  # the contrast reading shows the picture, not the residue
+            res.original = small
+        if f != 1.0:
+            x0, y0, x1, y1 = res.crop_box
+            h, w = rgb.shape[:2]
+            res.crop_box = (int(x0 * f), int(y0 * f), min(w, int(x1 * f)), min(h, int(y1 * f)))
+    best.others = others
+    return best
+
+
+def _readings(small, size: int, thickness: int, segment: bool):
+    """Each try's readings of `small` in turn, as it is made: a list per try of
+    (CaptureResult, waveform_likeness)."""
     tries: list[dict] = [{}, {"find_area": False}, {"contrast": True}]
     if segment:
         tries.insert(1, {"traced": True, "find_area": False})
-    k, flat = 0, None
-    while k < len(tries):
-        opts = dict(tries[k])
+    flat = None
+    for k, opts in enumerate(tries):
+        opts = dict(opts)
         img = small
         if opts.pop("contrast", False):
             flat = line_contrast(small) if flat is None else flat
@@ -229,26 +271,41 @@ def read_capture(
             prob = trace_probability(small)
             traced = _traced(small, prob)
             if traced is None:  # no network shipped, or it sees no trace
-                k += 1
                 continue
             view = trace_view(small, prob, around=traced[2])
             readings = _network_readings(small, traced, view, size, thickness)
         else:
             readings = [extract_trace(img, size=size, thickness=thickness, **opts)]
-        for res in readings:
-            q = waveform_likeness(res.network_input)
-            if q > best_q:
-                best, best_q = res, q
-        if best_q >= GOOD:
-            break
-        if not tries[k]:  # the other colours the plot-area reading saw, most trace-like first
-            for rgb_c, _ in readings[0].candidate_colours[1:3]:
-                tries.append({"colour": rgb_c})
-        k += 1
-    if best.original is not small:  # the contrast reading shows the picture, not the residue
-        best.original = small
-    if f != 1.0:
-        x0, y0, x1, y1 = best.crop_box
-        h, w = rgb.shape[:2]
-        best.crop_box = (int(x0 * f), int(y0 * f), min(w, int(x1 * f)), min(h, int(y1 * f)))
-    return best
+        if k == 0:  # the other colours the plot-area reading saw, most trace-like first
+            tries += [{"colour": c} for c, _ in readings[0].candidate_colours[1:3]]
+        yield [(res, waveform_likeness(res.network_input)) for res in readings]
+
+
+def _placed(res: CaptureResult, shape: tuple[int, int]) -> np.ndarray:
+    """A reading's trace mask in the whole picture's pixels (bool `shape`)."""
+    out = np.zeros(shape, bool)
+    x0, y0, x1, y1 = res.crop_box
+    if res.mask.shape == (y1 - y0, x1 - x0):
+        out[y0:y1, x0:x1] = res.mask
+    return out
+
+
+def distinct_traces(
+    best: CaptureResult, readings: list[list[tuple]], shape: tuple[int, int]
+) -> list[CaptureResult]:
+    """The other traces read well in the picture (waveform-likeness at least GOOD, across half
+    the view): each shares at most DISTINCT of its pixels with `best`'s trace or with one kept
+    before it, the most waveform-like first. A second channel, a fit over its data, the other
+    waveforms of a textbook figure: the answer may be about any of them."""
+    good = sorted((rq for group in readings for rq in group if rq[1] >= GOOD and rq[0] is not best),
+                  key=lambda rq: -rq[1])  # fmt: skip
+    kept, masks = [], [_placed(best, shape)]
+    for res, _ in good:
+        if not res.confident:
+            continue
+        m = _placed(res, shape)
+        n = max(1, int(m.sum()))
+        if all((m & other).sum() <= DISTINCT * n for other in masks):
+            kept.append(res)
+            masks.append(m)
+    return kept[:MAX_OTHERS]

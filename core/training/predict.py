@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,14 +110,40 @@ def training_thickness(exp: Experiment) -> int:
     return max(1, int(round((lo + hi) / 2)))
 
 
-def read_automatically(rgb: np.ndarray, *, crop=None, colour=None, **opts):
+def read_automatically(rgb: np.ndarray, *, crop=None, colour=None, predictor=None, **opts):
     """The capture reading `predict` uses: the automatic search (the most waveform-like of several
-    tries) unless the user chose a plot area or a trace colour."""
+    tries) unless the user chose a plot area or a trace colour. With the answering `predictor`,
+    a first reading it is not sure of sends the search on for the picture's other traces."""
     from core.capture import extract_trace, read_capture
 
     if crop is None and colour is None:
-        return read_capture(rgb, **opts)
+        return read_capture(rgb, recognise=recogniser(predictor), **opts)
     return extract_trace(rgb, crop=crop, colour=colour, **opts)
+
+
+def recogniser(predictor: Predictor | None):
+    """A network input (size, size) -> the predictor's top class probability; None without one."""
+    if predictor is None:
+        return None
+    return lambda x: float(predictor.probabilities(x[None]).max())
+
+
+def recognised(predictor: Predictor, result):
+    """The reading to answer from: where the automatic reading found several distinct traces read
+    well (result.others: a second channel, the data beside its fit, the curves of a textbook
+    figure), the one the network recognises most surely, with the rest as its `others`; the
+    reading itself otherwise. A picture of a sine and a triangle is answered about the sine;
+    one of triangles alone stays unsure."""
+    others = list(getattr(result, "others", None) or [])
+    if not others:
+        return result
+    readings = [result, *others]
+    top = predictor.probabilities(np.stack([r.network_input for r in readings])).max(1)
+    j = int(np.argmax(top))
+    if j == 0:
+        return result
+    chosen = readings[j]
+    return dataclasses.replace(chosen, others=[r for r in readings if r is not chosen])
 
 
 def answer(predictor: Predictor, result) -> dict:
@@ -130,7 +157,8 @@ def answer(predictor: Predictor, result) -> dict:
 def predict_capture(predictor: Predictor, rgb: np.ndarray, *, crop=None, colour=None) -> dict:
     """Classify a capture RGB (H, W, 3) already the right way up (see `answer`)."""
     opts = {"size": predictor.image_size, "thickness": training_thickness(predictor.experiment)}
-    return answer(predictor, read_automatically(rgb, crop=crop, colour=colour, **opts))
+    result = read_automatically(rgb, crop=crop, colour=colour, predictor=predictor, **opts)
+    return answer(predictor, recognised(predictor, result))
 
 
 def predict_file(
@@ -147,7 +175,8 @@ def predict_file(
         extract=read_automatically,
         crop=crop,
         colour=colour,
+        predictor=predictor,
         size=predictor.image_size,
         thickness=training_thickness(predictor.experiment),
     )
-    return {"file": name or str(path)} | answer(predictor, result)
+    return {"file": name or str(path)} | answer(predictor, recognised(predictor, result))

@@ -9,7 +9,9 @@ from PIL import Image
 from core.capture import read_capture, waveform_likeness
 from core.capture.masks import _dilate
 from core.capture.pipeline import axes_only
+from core.capture.search import DISTINCT, _placed
 from core.data.looks import render_capture
+from core.data.scope_samples import demo_screenshot
 
 
 def test_waveform_likeness_prefers_a_line_across_the_view():
@@ -106,3 +108,24 @@ def test_a_wide_pulse_is_not_taken_for_axes():
     step = np.zeros((200, 300), bool)
     step[20:181, 20] = step[20, 20:290] = True  # an L alone: axes (or a step, outside the classes)
     assert axes_only(step)
+
+
+def test_a_first_reading_the_network_is_unsure_of_sends_the_search_on_for_other_traces():
+    img, _ = demo_screenshot(800, 480, (("sawtooth", "yellow"), ("sine", "cyan")))
+    first = read_capture(img)  # no network to ask: the first clear reading, on its own
+    assert first.others == [] and first.trace_colour[2] < 100  # the yellow sawtooth
+    sure = read_capture(img, recognise=lambda x: 1.0)
+    assert sure.others == [] and np.array_equal(sure.network_input, first.network_input)
+    unsure = read_capture(img, recognise=lambda x: 0.5)
+    assert np.array_equal(unsure.network_input, first.network_input)
+    assert len(unsure.others) == 1
+    other = unsure.others[0]
+    assert other.trace_colour[0] < 100 < other.trace_colour[2]  # the cyan sine
+    mine, theirs = _placed(unsure, img.shape[:2]), _placed(other, img.shape[:2])
+    assert (mine & theirs).sum() <= DISTINCT * theirs.sum() and theirs.sum() > 100
+    assert waveform_likeness(other.network_input) > 0.8
+
+
+def test_one_trace_read_several_ways_is_not_offered_as_other_traces():
+    img, _ = demo_screenshot(800, 480, (("sawtooth", "yellow"),))
+    assert read_capture(img, recognise=lambda x: 0.5).others == []

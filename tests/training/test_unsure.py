@@ -42,3 +42,48 @@ def test_the_example_run_is_surer_of_its_classes_than_of_other_shapes(example):
     # Trained towards a uniform answer on distractors: most of them fall under the threshold.
     assert unsure_out > 0.5 and sure_in > 0.6
     assert pout.max(1).mean() < pin.max(1).mean() - 0.15
+
+
+def _png(traces) -> bytes:
+    import io
+
+    from PIL import Image
+
+    from core.data.scope_samples import demo_screenshot
+
+    buf = io.BytesIO()
+    Image.fromarray(demo_screenshot(800, 480, traces)[0]).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def test_a_known_shape_beside_an_unknown_one_is_answered_about_the_known_one(example):
+    from core.training.predict import predict_file
+
+    alone = predict_file(example, _png((("sawtooth", "yellow"),)), name="saw.png")
+    assert alone["unsure"]  # a sawtooth on its own is none of the shapes it knows
+    both = predict_file(example, _png((("sawtooth", "yellow"), ("sine", "cyan"))), name="2.png")
+    assert both["label"] == "sine" and not both["unsure"], both
+
+
+class _SureOf:
+    """A stand-in network, sure of one network input only."""
+
+    def __init__(self, x):
+        self.x = x
+
+    def probabilities(self, xs):
+        return np.array([[0.99, 0.01] if np.array_equal(x, self.x) else [0.5, 0.5] for x in xs])
+
+
+def test_recognised_answers_about_the_trace_the_network_is_surest_of_and_offers_the_rest():
+    from core.capture import read_capture, read_image_u8
+    from core.training.predict import recognised
+
+    rgb = read_image_u8(_png((("sawtooth", "yellow"), ("sine", "cyan"))), name="2.png")
+    res = read_capture(rgb, recognise=lambda x: 0.5)
+    (other,) = res.others
+    chosen = recognised(_SureOf(other.network_input), res)
+    assert np.array_equal(chosen.network_input, other.network_input)
+    assert [r.network_input.tobytes() for r in chosen.others] == [res.network_input.tobytes()]
+    assert recognised(_SureOf(res.network_input), res) is res
+    assert recognised(_SureOf(res.network_input), other) is other  # nothing else to choose from
