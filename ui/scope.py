@@ -17,7 +17,14 @@ from core.capture import CaptureResult, extract_trace, read_capture
 from core.capture.imagefile import MAX_BYTES
 from core.errors import LabError
 from core.interpret.snapshot import HEAT_EXPLANATION, HEAT_LABELS, HEAT_METHODS
-from core.training.predict import Predictor, is_unsure, load_predictor, training_thickness
+from core.training.predict import (
+    Predictor,
+    is_unsure,
+    load_predictor,
+    recognised,
+    recogniser,
+    training_thickness,
+)
 from core.training.runs import Run
 from ui.insight import class_heat, model_slot
 from ui.scope_input import upright_rgb
@@ -58,18 +65,33 @@ def read_sample(path: Path) -> tuple[str, np.ndarray]:
 
 
 @st.cache_resource(max_entries=12, show_spinner=False)
-def _extract(image_id: str, crop, colour, size: int, thickness: int, _rgb) -> CaptureResult:
+def _extract(
+    image_id: str, crop, colour, size: int, thickness: int, run_key: str, _rgb, _predictor
+) -> CaptureResult:
     if crop is None and colour is None:  # the automatic reading: the most waveform-like try
-        return read_capture(_rgb, size=size, thickness=thickness)
+        recognise = recogniser(_predictor)
+        return read_capture(_rgb, size=size, thickness=thickness, recognise=recognise)
     return extract_trace(_rgb, crop=crop, colour=colour, size=size, thickness=thickness)
 
 
-def extract(image_id: str, rgb: np.ndarray, *, crop=None, colour=None, size=100, thickness=2):
+def extract(
+    image_id: str,
+    rgb: np.ndarray,
+    *,
+    crop=None,
+    colour=None,
+    size=100,
+    thickness=2,
+    predictor: Predictor | None = None,
+    run_key: str = "",
+):
     """core.capture.read_capture (extract_trace with a crop or colour), cached per image and
-    settings."""
+    settings; with the run's `predictor` (and its `run_key`) the reading looks for the picture's
+    other traces where the network is not sure of the first, as `predict` does."""
     crop = tuple(int(v) for v in crop) if crop is not None else None
     colour = tuple(int(v) for v in colour) if colour is not None else None
-    return _extract(image_id, crop, colour, int(size), int(thickness), rgb)
+    key = run_key if predictor is not None else ""
+    return _extract(image_id, crop, colour, int(size), int(thickness), key, rgb, predictor)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -110,6 +132,24 @@ def colour_name(rgb) -> str:
     if s < 0.25:
         return "white" if v > 0.75 else "grey"
     return next(name for top, name in _HUE_NAMES if h * 360 < top)
+
+
+def traces(predictor: Predictor | None, result: CaptureResult) -> list[CaptureResult]:
+    """The traces the automatic reading found, the one the answer is about first (the one the
+    network recognises most surely, as `predict` answers), then the others."""
+    if predictor is not None:
+        result = recognised(predictor, result)
+    return [result, *result.others]
+
+
+def trace_label(predictor: Predictor | None, i: int, reading: CaptureResult) -> str:
+    """'2: red trace (sine, 97%)': a trace to choose, by its colour and the network's answer."""
+    colour = colour_name(reading.trace_colour) if reading.trace_colour else "grey"
+    if predictor is None:
+        return f"{i + 1}: {colour} trace"
+    probs = predictor.probabilities(reading.network_input[None])[0]
+    said = "unsure" if is_unsure(probs, reading.confident) else predictor.classes[probs.argmax()]
+    return f"{i + 1}: {colour} trace ({said}, {float(probs.max()):.0%})"
 
 
 def colour_label(rgb, fraction: float) -> str:

@@ -14,7 +14,7 @@ from ui import scope_input as si
 from ui.state import run_picker, show_error, sticky
 
 UPLOAD, SAMPLE, RUN = "scope_upload", "scope_sample", "scope_run"
-MANUAL, CROP, COLOUR = "scope_manual_crop", "scope_crop", "scope_colour"
+MANUAL, CROP, COLOUR, TRACE = "scope_manual_crop", "scope_crop", "scope_colour", "scope_trace"
 CROP_KEYS = tuple(f"{CROP}_{s}" for s in ("x0", "y0", "x1", "y1"))
 CAMERA, POINTER, BATCH = "scope_camera", "scope_pointer", "scope_batch"
 MAX_KERNELS = 64  # the kernel picker's index is clamped to the run's own count where it is drawn
@@ -81,6 +81,26 @@ def crop_override(image_id: str, rgb, auto_box) -> tuple[int, int, int, int] | N
             col.number_input(label, min_value=0, max_value=hi, step=1, key=key, disabled=not manual)
         st.caption(f"Pixels of the {w}×{h} image; right and bottom are exclusive.")
     return tuple(st.session_state[k] for k in CROP_KEYS) if manual else None
+
+
+def pick_trace(image_id: str, traces: list, predictor):
+    """The trace to read where the picture holds several: the network's surest first."""
+    if st.session_state.get(f"{TRACE}_for") != image_id or st.session_state.get(TRACE, 0) >= len(
+        traces
+    ):
+        st.session_state[f"{TRACE}_for"] = image_id
+        st.session_state[TRACE] = 0
+    if len(traces) < 2:
+        return traces[0]
+    choice = st.selectbox(
+        "Several waveforms were found: which one should the network answer about?",
+        range(len(traces)),
+        format_func=lambda i: us.trace_label(predictor, i, traces[i]),
+        key=TRACE,
+        help="The first is the one the network recognises most surely (what `predict` answers); "
+        "the outline in the first picture below shows where the chosen one is.",
+    )
+    return traces[choice]
 
 
 def pick_colour(image_id: str, result) -> tuple[int, int, int] | None:
@@ -152,9 +172,14 @@ def main() -> None:
     image_id, name, rgb = picked
     size, thickness = us.network_geometry(predictor)
     try:
-        auto = us.extract(image_id, rgb, size=size, thickness=thickness)
+        auto = us.extract(image_id, rgb, size=size, thickness=thickness, predictor=predictor,
+                          run_key=us.run_key(run))  # fmt: skip
+        traces = us.traces(predictor, auto)
+        auto = pick_trace(image_id, traces, predictor)
         crop = crop_override(image_id, rgb, auto.crop_box)
-        colour = si.clicked_colour(image_id) or pick_colour(image_id, auto)
+        # Several traces are chosen among as traces; a click still picks any other colour.
+        listed = pick_colour(image_id, auto) if len(traces) < 2 else None
+        colour = si.clicked_colour(image_id) or listed
         result = auto
         if crop is not None or colour is not None:
             result = us.extract(image_id, rgb, crop=crop, colour=colour, size=size,

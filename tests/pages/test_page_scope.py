@@ -123,16 +123,19 @@ def test_bad_upload_gets_a_sentence_and_the_page_recovers(trained_run, name, dat
     assert _said(at) is not None
 
 
-def test_two_traces_offer_a_colour_choice(trained_run):
+def test_two_traces_offer_a_choice_of_trace(trained_run):
+    """Two channels the (smoke-trained, unsure) network does not recognise: each is offered by
+    its colour and the network's answer, in place of a bare list of colours."""
     at = _page()
     _upload(at, "two.png", sample_png("sine-and-square"))
-    colour = at.selectbox(key="scope_colour")
-    assert len(colour.options) == 2
-    assert "yellow" in colour.options[0] and "cyan" in colour.options[1]
-    network_input = at.image[3].value
-    colour.set_value(1).run()
+    traces = at.selectbox(key="scope_trace")
+    assert len(traces.options) == 2 and not [s for s in at.selectbox if s.key == "scope_colour"]
+    assert {o.split()[1] for o in traces.options} == {"yellow", "cyan"}
+    assert all("unsure" in o for o in traces.options)
+    network_input = _stages(at)[3].value
+    traces.set_value(1).run()
     check(at)
-    assert at.image[3].value != network_input
+    assert _stages(at)[3].value != network_input
 
 
 def test_the_first_colour_is_the_automatic_reading_the_cli_gives(example_run):
@@ -167,6 +170,34 @@ def test_the_first_colour_is_the_automatic_reading_the_cli_gives(example_run):
     assert _stages(at)[3].value != first
     at.selectbox(key="scope_colour").set_value(0).run()  # back to the automatic reading
     assert _stages(at)[3].value == first and np.any(auto.network_input)
+
+
+def test_a_picture_of_two_waveforms_offers_each_and_answers_about_the_known_one(shipped_examples):
+    """A sawtooth (none of the classes) above a sine: the page answers about the sine, as
+    `predict` does, and lets the student choose the sawtooth instead, which is unsure."""
+    import io
+
+    from PIL import Image
+
+    from core.data.scope_samples import demo_screenshot
+
+    buf = io.BytesIO()
+    img, _ = demo_screenshot(800, 480, (("sawtooth", "yellow"), ("sine", "cyan")))
+    Image.fromarray(img).save(buf, format="PNG")
+    at = _page()
+    _upload(at, "two.png", buf.getvalue())
+    check(at)
+    traces = at.selectbox(key="scope_trace")
+    assert traces.value == 0 and len(traces.options) == 2
+    assert traces.options[0].startswith("1: cyan trace (sine")
+    assert traces.options[1].startswith("2: yellow trace (unsure")
+    assert (_said(at) or "").startswith("The network says: **sine**")
+    traces.set_value(1).run()
+    check(at)
+    assert "unsure" in (_said(at) or "")
+    _upload(at, "square.png", sample_png("square"))  # a picture of one trace: no choice
+    check(at)
+    assert not [s for s in at.selectbox if s.key == "scope_trace"]
 
 
 def test_manual_crop_and_a_bad_crop(trained_run):
