@@ -31,6 +31,8 @@ TRACE_P = 0.5  # the segmentation network's chance above which a pixel is trace
 CORE = 0.5  # share of a strong trace pixel's contrast with its surround that still counts as trace
 DISTINCT = 0.2  # share of a reading's trace pixels on another's, at most, for another trace
 MAX_OTHERS = 4  # other traces kept for the answer to choose among
+LIKELY = 0.5  # a reading at least this waveform-like is another trace where the network marks it
+SUPPORTED = 0.5  # share of such a reading's pixels the segmentation network must mark as trace
 SURE = 0.9  # a first clear reading recognised this surely is answered without looking further
 
 
@@ -232,8 +234,8 @@ def read_capture(
     figure) come back in the result's `others`, for the answer to choose among
     (core.training.predict.recognised)."""
     small, f = _shrink(np.ascontiguousarray(rgb[:, :, :3]))
-    groups, best = [], None
-    for group in _readings(small, size, thickness, segment):
+    groups, best, seen = [], None, {}
+    for group in _readings(small, size, thickness, segment, seen):
         groups.append(group)
         res, q = max(group, key=lambda rq: rq[1])
         if best is None and q >= GOOD:
@@ -242,7 +244,10 @@ def read_capture(
                 break
     if best is None:
         best = max((rq for group in groups for rq in group), key=lambda rq: rq[1])[0]
-    others = distinct_traces(best, groups, small.shape[:2]) if recognise is not None else []
+    others = []
+    if recognise is not None:
+        marked = marked_by_network(seen.get("prob"), small.shape[:2])
+        others = distinct_traces(best, groups, small.shape[:2], marked)
     for res in (best, *others):
         if res.original is not small:  # the contrast reading shows the picture, not the residue
             res.original = small
@@ -254,9 +259,10 @@ def read_capture(
     return best
 
 
-def _readings(small, size: int, thickness: int, segment: bool):
+def _readings(small, size: int, thickness: int, segment: bool, seen: dict):
     """Each try's readings of `small` in turn, as it is made: a list per try of
-    (CaptureResult, waveform_likeness)."""
+    (CaptureResult, waveform_likeness). seen["prob"]: the segmentation network's answer, once
+    asked."""
     tries: list[dict] = [{}, {"find_area": False}, {"contrast": True}]
     if segment:
         tries.insert(1, {"traced": True, "find_area": False})
@@ -268,7 +274,7 @@ def _readings(small, size: int, thickness: int, segment: bool):
             flat = line_contrast(small) if flat is None else flat
             img = flat
         if opts.pop("traced", False):
-            prob = trace_probability(small)
+            prob = seen["prob"] = trace_probability(small)
             traced = _traced(small, prob)
             if traced is None:  # no network shipped, or it sees no trace
                 continue
@@ -290,21 +296,39 @@ def _placed(res: CaptureResult, shape: tuple[int, int]) -> np.ndarray:
     return out
 
 
+def marked_by_network(prob: np.ndarray | None, shape: tuple[int, int]) -> np.ndarray | None:
+    """Bool `shape`: where the segmentation network (`prob`, at its own size) calls any trace,
+    widened by one of its pixels; None without its answer."""
+    if prob is None:
+        return None
+    on = Image.fromarray(((prob > TRACE_P) * 255).astype(np.uint8)).filter(ImageFilter.MaxFilter(3))
+    return np.asarray(on.resize(shape[::-1], Image.Resampling.NEAREST)) > 0
+
+
 def distinct_traces(
-    best: CaptureResult, readings: list[list[tuple]], shape: tuple[int, int]
+    best: CaptureResult,
+    readings: list[list[tuple]],
+    shape: tuple[int, int],
+    marked: np.ndarray | None = None,
 ) -> list[CaptureResult]:
-    """The other traces read well in the picture (waveform-likeness at least GOOD, across half
-    the view): each shares at most DISTINCT of its pixels with `best`'s trace or with one kept
-    before it, the most waveform-like first. A second channel, a fit over its data, the other
-    waveforms of a textbook figure: the answer may be about any of them."""
-    good = sorted((rq for group in readings for rq in group if rq[1] >= GOOD and rq[0] is not best),
-                  key=lambda rq: -rq[1])  # fmt: skip
-    kept, masks = [], [_placed(best, shape)]
-    for res, _ in good:
-        if not res.confident:
+    """The other traces read well in the picture, across half the view: waveform-like at least
+    GOOD, or LIKELY where SUPPORTED of the pixels read are ones the segmentation network also
+    marks as trace (`marked`, see marked_by_network; a reading of a bezel or of text is not).
+    Each shares at most DISTINCT of its pixels with `best`'s trace or with one kept before it:
+    those the network marks most fully first (a trace, before a reading of its surroundings
+    that takes in part of it), then the most waveform-like. A second channel, a fit over its
+    data, the other waveforms of a textbook figure: the answer may be about any of them."""
+    cands = []
+    for res, q in (rq for group in readings for rq in group):
+        if q < LIKELY or res is best or not res.confident:
             continue
         m = _placed(res, shape)
         n = max(1, int(m.sum()))
+        support = 0.0 if marked is None else (m & marked).sum() / n
+        if q >= GOOD or support >= SUPPORTED:
+            cands.append((support, q, m, n, res))
+    kept, masks = [], [_placed(best, shape)]
+    for _, _, m, n, res in sorted(cands, key=lambda c: (-c[0], -c[1])):
         if all((m & other).sum() <= DISTINCT * n for other in masks):
             kept.append(res)
             masks.append(m)

@@ -9,7 +9,8 @@ from PIL import Image
 from core.capture import read_capture, waveform_likeness
 from core.capture.masks import _dilate
 from core.capture.pipeline import axes_only
-from core.capture.search import DISTINCT, _placed
+from core.capture.pipeline import mask_reading
+from core.capture.search import DISTINCT, _placed, distinct_traces
 from core.data.looks import render_capture
 from core.data.scope_samples import demo_screenshot
 
@@ -129,3 +130,23 @@ def test_a_first_reading_the_network_is_unsure_of_sends_the_search_on_for_other_
 def test_one_trace_read_several_ways_is_not_offered_as_other_traces():
     img, _ = demo_screenshot(800, 480, (("sawtooth", "yellow"),))
     assert read_capture(img, recognise=lambda x: 0.5).others == []
+
+
+def _line(h: int, w: int, row: int, amp: int) -> np.ndarray:
+    m = np.zeros((h, w), bool)
+    x = np.arange(w)
+    m[(row + amp * np.sin(x / 15)).astype(int), x] = True
+    return m
+
+
+def test_a_less_clear_reading_is_another_trace_only_where_the_segmentation_network_marks_it():
+    h, w = 200, 300
+    img = np.zeros((h, w, 3), np.uint8)
+    top, bottom = _line(h, w, 50, 20), _line(h, w, 150, 20)
+    first, other = mask_reading(img, top), mask_reading(img, bottom)
+    again = mask_reading(img, top | _line(h, w, 52, 20))  # the first trace read another way
+    readings = [[(first, 0.95)], [(other, 0.6), (again, 0.9)]]
+    assert distinct_traces(first, readings, (h, w)) == []  # 0.6: not clear enough on its own
+    assert distinct_traces(first, readings, (h, w), marked=top) == []
+    assert distinct_traces(first, readings, (h, w), marked=top | bottom) == [other]
+    assert distinct_traces(first, [[(first, 0.95)], [(other, 0.85)]], (h, w)) == [other]
