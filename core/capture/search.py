@@ -33,6 +33,7 @@ DISTINCT = 0.2  # share of a reading's trace pixels on another's, at most, for a
 MAX_OTHERS = 4  # other traces kept for the answer to choose among
 LIKELY = 0.5  # a reading at least this waveform-like is another trace where the network marks it
 SUPPORTED = 0.5  # share of such a reading's pixels the segmentation network must mark as trace
+LOW_SUPPORT = 0.2  # a reading with less of its pixels marked by that network is passed over
 SURE = 0.9  # a first clear reading recognised this surely is answered without looking further
 
 
@@ -234,19 +235,18 @@ def read_capture(
     figure) come back in the result's `others`, for the answer to choose among
     (core.training.predict.recognised)."""
     small, f = _shrink(np.ascontiguousarray(rgb[:, :, :3]))
-    groups, best, seen = [], None, {}
+    groups, seen, asked = [], {}, None
     for group in _readings(small, size, thickness, segment, seen):
         groups.append(group)
-        res, q = max(group, key=lambda rq: rq[1])
-        if best is None and q >= GOOD:
-            best = res
-            if recognise is None or recognise(res.network_input) >= SURE:
+        first = _first_good(groups)
+        if first is not None and first is not asked:
+            asked = first
+            if recognise is None or recognise(first.network_input) >= SURE:
                 break
-    if best is None:
-        best = max((rq for group in groups for rq in group), key=lambda rq: rq[1])[0]
+    marked = marked_by_network(seen.get("prob"), small.shape[:2])
+    best = _choose(groups, marked, small.shape[:2])
     others = []
     if recognise is not None:
-        marked = marked_by_network(seen.get("prob"), small.shape[:2])
         others = distinct_traces(best, groups, small.shape[:2], marked)
     for res in (best, *others):
         if res.original is not small:  # the contrast reading shows the picture, not the residue
@@ -285,6 +285,37 @@ def _readings(small, size: int, thickness: int, segment: bool, seen: dict):
         if k == 0:  # the other colours the plot-area reading saw, most trace-like first
             tries += [{"colour": c} for c, _ in readings[0].candidate_colours[1:3]]
         yield [(res, waveform_likeness(res.network_input)) for res in readings]
+
+
+def _first_good(groups: list[list[tuple]]) -> CaptureResult | None:
+    """The most waveform-like reading of the first try that gives a GOOD one, else None."""
+    for group in groups:
+        res, q = max(group, key=lambda rq: rq[1])
+        if q >= GOOD:
+            return res
+    return None
+
+
+def _choose(groups: list[list[tuple]], marked: np.ndarray | None, shape) -> CaptureResult:
+    """The reading kept: _first_good, else the most waveform-like. Where the segmentation network
+    marks a trace (`marked`), readings of pixels it mostly does not mark (less than
+    LOW_SUPPORT of them: a bezel, text, a grid) are passed over while any other is left."""
+    if marked is not None and marked.any():
+        backed = [[rq for rq in group if _support(rq[0], marked, shape) >= LOW_SUPPORT]
+                  for group in groups]  # fmt: skip
+        if any(backed):
+            groups = [group for group in backed if group]
+    first = _first_good(groups)
+    if first is not None:
+        return first
+    return max((rq for group in groups for rq in group), key=lambda rq: rq[1])[0]
+
+
+def _support(res: CaptureResult, marked: np.ndarray, shape) -> float:
+    """Share of a reading's trace pixels the segmentation network marks as trace (1 for none)."""
+    m = _placed(res, shape)
+    n = int(m.sum())
+    return float((m & marked).sum() / n) if n else 1.0
 
 
 def _placed(res: CaptureResult, shape: tuple[int, int]) -> np.ndarray:

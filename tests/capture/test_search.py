@@ -10,7 +10,7 @@ from core.capture import read_capture, waveform_likeness
 from core.capture.masks import _dilate
 from core.capture.pipeline import axes_only
 from core.capture.pipeline import mask_reading
-from core.capture.search import DISTINCT, _placed, distinct_traces
+from core.capture.search import DISTINCT, _choose, _placed, distinct_traces
 from core.data.looks import render_capture
 from core.data.scope_samples import demo_screenshot
 
@@ -150,3 +150,15 @@ def test_a_less_clear_reading_is_another_trace_only_where_the_segmentation_netwo
     assert distinct_traces(first, readings, (h, w), marked=top) == []
     assert distinct_traces(first, readings, (h, w), marked=top | bottom) == [other]
     assert distinct_traces(first, [[(first, 0.95)], [(other, 0.85)]], (h, w)) == [other]
+
+
+def test_a_reading_of_pixels_the_segmentation_network_does_not_mark_is_passed_over():
+    h, w = 200, 300
+    img = np.zeros((h, w, 3), np.uint8)
+    bezel, trace = _line(h, w, 50, 20), _line(h, w, 150, 20)
+    rules, network = mask_reading(img, bezel), mask_reading(img, trace)
+    groups = [[(rules, 0.95)], [(network, 0.85)]]  # the rules' reading comes first and is clearer
+    assert _choose(groups, None, (h, w)) is rules  # without the network's marks: the first clear
+    assert _choose(groups, trace, (h, w)) is network
+    assert _choose(groups, np.zeros((h, w), bool), (h, w)) is rules  # it marks nothing: no say
+    assert _choose(groups, _line(h, w, 100, 5), (h, w)) is rules  # it backs neither: both stay
