@@ -262,6 +262,8 @@ def mask_reading(
         mask[: rows[0]] = False
         mask[rows[1] :] = False
     _drop_side_columns(mask)
+    if axes_only(mask):  # a drawing's empty axes, arrows drawn over a screen: not a waveform
+        mask[:] = False
     trace = tuple(int(v) for v in np.median(img[mask], 0)) if mask.any() else None
     # The background colour is for the page only: a sample of the picture's other pixels.
     rest = img[~mask][:: max(1, int((~mask).sum()) // 20_000)]

@@ -189,6 +189,30 @@ def trace_view(
     return int(a), int(b)
 
 
+def colour_parts(rgb: np.ndarray, mask: np.ndarray, share: float = 0.15) -> list[np.ndarray]:
+    """The pixels of bool `mask` over uint8 `rgb` split by colour, where they hold two or more
+    (each at least `share` of them): the grey or black ones, and each sixth of the hue circle.
+    Traces in several colours that the segmentation network marks together (a black curve
+    beside a coloured fit, two channels) are read one at a time."""
+    px = rgb[mask].astype(np.int16)
+    if len(px) < 16:
+        return []
+    hi, lo = px.max(1), px.min(1)
+    grey = (hi - lo) < 0.3 * np.maximum(hi, 1) + 10
+    hue = np.asarray(Image.fromarray(px[None].astype(np.uint8)).convert("HSV"))[0, :, 0]
+    group = np.where(grey, 6, (hue.astype(np.int32) * 6) // 256)
+    counts = np.bincount(group, minlength=7)
+    big = np.flatnonzero(counts >= share * len(px))
+    if len(big) < 2:
+        return []
+    out = []
+    for g in big:
+        part = np.zeros_like(mask)
+        part[mask] = group == g
+        out.append(part)
+    return out
+
+
 def _network_readings(small, traced, view, size: int, thickness: int) -> list[CaptureResult]:
     """Readings of the trace the segmentation network found in `small`: the rules' reading of
     the traced picture (they pick one colour: one channel of several) and the network's own
@@ -247,7 +271,8 @@ def read_capture(
     best = _choose(groups, marked, small.shape[:2])
     others = []
     if recognise is not None:
-        others = distinct_traces(best, groups, small.shape[:2], marked)
+        candidates = [*groups, seen.get("parts", [])]
+        others = distinct_traces(best, candidates, small.shape[:2], marked)
     for res in (best, *others):
         if res.original is not small:  # the contrast reading shows the picture, not the residue
             res.original = small
@@ -262,7 +287,7 @@ def read_capture(
 def _readings(small, size: int, thickness: int, segment: bool, seen: dict):
     """Each try's readings of `small` in turn, as it is made: a list per try of
     (CaptureResult, waveform_likeness). seen["prob"]: the segmentation network's answer, once
-    asked."""
+    asked; seen["parts"]: readings of each colour of its trace, for the other traces only."""
     tries: list[dict] = [{}, {"find_area": False}, {"contrast": True}]
     if segment:
         tries.insert(1, {"traced": True, "find_area": False})
@@ -280,6 +305,14 @@ def _readings(small, size: int, thickness: int, segment: bool, seen: dict):
                 continue
             view = trace_view(small, prob, around=traced[2])
             readings = _network_readings(small, traced, view, size, thickness)
+            # Each colour the network marks, read alone: candidates for the picture's other
+            # traces only (a part of one trace in two colours is no better a reading of it).
+            parts = [mask_reading(small, part, size=size, thickness=thickness, view=view)
+                     for part in colour_parts(small, traced[1])]  # fmt: skip
+            for r in parts:
+                x0, y0, x1, y1 = r.crop_box
+                r.cropped, r.crop_method = small[y0:y1, x0:x1], "trace network"
+            seen["parts"] = [(r, waveform_likeness(r.network_input)) for r in parts]
         else:
             readings = [extract_trace(img, size=size, thickness=thickness, **opts)]
         if k == 0:  # the other colours the plot-area reading saw, most trace-like first

@@ -10,7 +10,7 @@ from core.capture import read_capture, waveform_likeness
 from core.capture.masks import _dilate
 from core.capture.pipeline import axes_only
 from core.capture.pipeline import mask_reading
-from core.capture.search import DISTINCT, _choose, _placed, distinct_traces
+from core.capture.search import DISTINCT, _choose, _placed, colour_parts, distinct_traces
 from core.data.looks import render_capture
 from core.data.scope_samples import demo_screenshot
 
@@ -162,3 +162,24 @@ def test_a_reading_of_pixels_the_segmentation_network_does_not_mark_is_passed_ov
     assert _choose(groups, trace, (h, w)) is network
     assert _choose(groups, np.zeros((h, w), bool), (h, w)) is rules  # it marks nothing: no say
     assert _choose(groups, _line(h, w, 100, 5), (h, w)) is rules  # it backs neither: both stay
+
+
+def test_the_networks_trace_in_two_colours_is_split_into_one_part_a_colour():
+    h, w = 200, 300
+    img = np.full((h, w, 3), 255, np.uint8)
+    black, red = _line(h, w, 50, 20), _line(h, w, 150, 20)
+    img[black] = (20, 20, 20)
+    img[red] = (220, 30, 30)
+    parts = colour_parts(img, black | red)
+    assert len(parts) == 2
+    assert sorted(int((p & black).sum()) for p in parts) == [0, int(black.sum())]
+    assert sorted(int((p & red).sum()) for p in parts) == [0, int(red.sum())]
+    assert colour_parts(img, black) == []  # one colour: nothing to split
+
+
+def test_arrows_or_axes_read_from_a_mask_are_not_a_waveform():
+    h, w = 200, 300
+    cross = np.zeros((h, w), bool)
+    cross[100, 10:290] = True  # a time arrow across the screen
+    cross[10:190, 150] = True  # and a voltage arrow up it
+    assert not mask_reading(np.zeros((h, w, 3), np.uint8), cross).found
