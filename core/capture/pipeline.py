@@ -64,6 +64,9 @@ class CaptureResult:
     # Other traces the automatic reading found read well in the same picture (search.
     # distinct_traces), for the answer to choose among; empty for a reading of one trace.
     others: list[CaptureResult] = field(default_factory=list)
+    # False where the segmentation network was asked and marks no trace anywhere in the picture
+    # (a menu, a blank screen): whatever the rules read there is not trusted.
+    seen_by_network: bool | None = None
 
     @property
     def found(self) -> bool:
@@ -72,9 +75,10 @@ class CaptureResult:
     @property
     def confident(self) -> bool:
         """The trace finder's own confidence: a trace was found across a fair part of the view
-        (a speck or a short scrap is more likely text or a marker than a waveform)."""
+        (a speck or a short scrap is more likely text or a marker than a waveform), in a
+        picture where the segmentation network, if asked, sees a trace at all."""
         cols = self.network_input.any(0)
-        return bool(cols.mean() >= 0.5)
+        return bool(cols.mean() >= 0.5) and self.seen_by_network is not False
 
 
 # ---------------------------------------------------------------- the pipeline

@@ -281,6 +281,12 @@ def read_capture(
             h, w = rgb.shape[:2]
             res.crop_box = (int(x0 * f), int(y0 * f), min(w, int(x1 * f)), min(h, int(y1 * f)))
     best.others = others
+    if seen.get("sees_none"):
+        best.seen_by_network = False
+        best.warnings.append(
+            "The trace-finding network sees no waveform in this picture, so the answer is unsure "
+            "whatever the rules read: click on the trace, or crop to the plot, if there is one."
+        )
     return best
 
 
@@ -302,6 +308,7 @@ def _readings(small, size: int, thickness: int, segment: bool, seen: dict):
             prob = seen["prob"] = trace_probability(small)
             traced = _traced(small, prob)
             if traced is None:  # no network shipped, or it sees no trace
+                seen["sees_none"] = prob is not None
                 continue
             view = trace_view(small, prob, around=traced[2])
             readings = _network_readings(small, traced, view, size, thickness)

@@ -183,3 +183,11 @@ def test_arrows_or_axes_read_from_a_mask_are_not_a_waveform():
     cross[100, 10:290] = True  # a time arrow across the screen
     cross[10:190, 150] = True  # and a voltage arrow up it
     assert not mask_reading(np.zeros((h, w, 3), np.uint8), cross).found
+
+
+def test_where_the_segmentation_network_sees_no_trace_the_reading_is_not_trusted():
+    menu = read_capture(render_capture("photo", "none", 10115).image)  # a photo of a menu screen
+    assert menu.seen_by_network is False and not menu.confident
+    assert any("sees no waveform" in w for w in menu.warnings)
+    sine = read_capture(render_capture("photo", "sine", 0).image)
+    assert sine.seen_by_network is not False and sine.confident
