@@ -21,7 +21,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.capture import read_image_u8  # noqa: E402
+from core.capture import capture_file  # noqa: E402
 from core.capture.search import read_capture  # noqa: E402
 from core.data.looks import LOOKS, render_capture  # noqa: E402
 from core.training.predict import (  # noqa: E402
@@ -37,10 +37,15 @@ KINDS = ("screenshot", "photo", "plot", "drawing")
 SEGMENT = [True]  # --no-segment: the rules alone, for comparison
 
 
-def answer(pred, rgb: np.ndarray) -> tuple[dict, np.ndarray]:
-    """The pipeline's answer for one RGB image and the network input it made."""
-    res = read_capture(rgb, size=pred.image_size, thickness=training_thickness(pred.experiment),
-                       segment=SEGMENT[0], recognise=recogniser(pred))  # fmt: skip
+def answer(pred, src) -> tuple[dict, np.ndarray]:
+    """The pipeline's answer for one image, an RGB array or a file (read the right way up, as
+    `predict` and `captures` read it), and the network input it made."""
+    opts = {"size": pred.image_size, "thickness": training_thickness(pred.experiment),
+            "segment": SEGMENT[0], "recognise": recogniser(pred)}  # fmt: skip
+    if isinstance(src, Path):
+        res, _ = capture_file(src, name=src.name, extract=read_capture, **opts)
+    else:
+        res = read_capture(src, **opts)
     res = recognised(pred, res)
     out = pred.predict(res.network_input[None])[0]
     out["unsure"] = out["unsure"] or not res.confident
@@ -87,7 +92,7 @@ def dev_set(pred, folder: Path, verbose: bool, montage: str | None) -> str:
         kind = e["kind"].split("-")[0]
         labels = set(e["label"].split("|"))
         try:
-            out, x = answer(pred, read_image_u8(folder / e["file"]))
+            out, x = answer(pred, folder / e["file"])
         except Exception as err:  # noqa: BLE001 - a reader failure is a row, not a crash
             out, x = {"label": "-", "unsure": True, "probabilities": {}}, np.zeros((100, 100))
             print(f"  {e['file']}: {err}", file=sys.stderr)
