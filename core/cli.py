@@ -151,6 +151,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
         for r in results:
             probs = "  ".join(f"{c} {p:.2f}" for c, p in r["probabilities"].items())
             note = "  unsure: none of the shapes this network knows" if r["unsure"] else ""
+            if r.get("traces", 1) > 1:
+                note += f"  (of {r['traces']} waveforms read, the one it recognises best)"
             print(f"{r['file']}: {r['label']}   ({probs}){note}")
     return 1 if failed else 0
 

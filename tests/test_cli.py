@@ -93,6 +93,23 @@ def test_predict_plain_text_output(trained_run, tmp_path, capsys):
     assert out.count("\n") == 2 and "square" in out and "sine" in out
 
 
+def test_predict_of_a_picture_of_two_waveforms_answers_about_the_known_one(tmp_path, capsys):
+    from core.data.scope_samples import demo_screenshot
+    from core.training.predict import EXAMPLE_RUN
+
+    both, alone = tmp_path / "two.png", tmp_path / "saw.png"
+    saw, sine = ("sawtooth", "yellow"), ("sine", "cyan")
+    Image.fromarray(demo_screenshot(800, 480, (saw, sine))[0]).save(both)
+    Image.fromarray(demo_screenshot(800, 480, (saw,))[0]).save(alone)
+    run = str(EXAMPLE_RUN)
+    assert main(["predict", "--run", run, str(both), str(alone), "--json"]) == 0
+    two, saw = json.loads(capsys.readouterr().out)
+    assert (two["label"], two["unsure"], two["traces"]) == ("sine", False, 2)
+    assert saw["unsure"] and saw["traces"] == 1
+    assert main(["predict", "--run", run, str(both)]) == 0
+    assert "of 2 waveforms read, the one it recognises best" in capsys.readouterr().out
+
+
 def test_predict_with_a_missing_run_says_so(tmp_path, capsys):
     code = main(["predict", "--run", str(tmp_path / "nope"), "x.png"])
     assert code == 2

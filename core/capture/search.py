@@ -8,10 +8,13 @@ generated captures in every look) points at (read by the rules' colour pick and 
 each trace on its own where several are drawn one above another, across the screen it is drawn
 on rather than the whole photo), then the whole picture as plain content, then the other
 candidate colours, and keeps the first whose network input is clearly like a waveform (spread
-across the width, one line per column), else the most waveform-like. The other traces read as
-well that are distinct from it (another channel, the data beside a fit) are kept too: a picture
-may hold several waveforms, and the answer takes the one the network recognises. Large pictures are first shrunk (area-averaged, so a thin
-trace stays as a fainter line), which keeps a 4000x3000 photo within the speed budget.
+across the width, one line per column), else the most waveform-like, passing over readings of
+pixels the segmentation network does not mark as trace. Where the answering network is unsure
+of it, the other traces read as well and distinct from it (another channel, the data beside a
+fit, each colour the segmentation network marks) are kept too: a picture may hold several
+waveforms, and the answer takes the one the network recognises. Large pictures are first
+shrunk (area-averaged, so a thin trace stays as a fainter line), which keeps a 4000x3000 photo
+within the speed budget.
 """
 
 from __future__ import annotations

@@ -158,7 +158,7 @@ def predict_capture(predictor: Predictor, rgb: np.ndarray, *, crop=None, colour=
     """Classify a capture RGB (H, W, 3) already the right way up (see `answer`)."""
     opts = {"size": predictor.image_size, "thickness": training_thickness(predictor.experiment)}
     result = read_automatically(rgb, crop=crop, colour=colour, predictor=predictor, **opts)
-    return answer(predictor, recognised(predictor, result))
+    return _answer_traces(predictor, result)
 
 
 def predict_file(
@@ -179,4 +179,11 @@ def predict_file(
         size=predictor.image_size,
         thickness=training_thickness(predictor.experiment),
     )
-    return {"file": name or str(path)} | answer(predictor, recognised(predictor, result))
+    return {"file": name or str(path)} | _answer_traces(predictor, result)
+
+
+def _answer_traces(predictor: Predictor, result) -> dict:
+    """`answer` for the trace the network recognises among those read, and "traces": how many
+    waveforms were read in the picture (0 where none was found)."""
+    chosen = recognised(predictor, result)
+    return answer(predictor, chosen) | {"traces": int(chosen.found) + len(chosen.others)}

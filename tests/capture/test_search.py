@@ -8,8 +8,7 @@ from PIL import Image
 
 from core.capture import read_capture, waveform_likeness
 from core.capture.masks import _dilate
-from core.capture.pipeline import axes_only
-from core.capture.pipeline import mask_reading
+from core.capture.pipeline import axes_only, mask_reading
 from core.capture.search import DISTINCT, _choose, _placed, colour_parts, distinct_traces
 from core.data.looks import render_capture
 from core.data.scope_samples import demo_screenshot
