@@ -142,14 +142,21 @@ def traces(predictor: Predictor | None, result: CaptureResult) -> list[CaptureRe
     return [result, *result.others]
 
 
-def trace_label(predictor: Predictor | None, i: int, reading: CaptureResult) -> str:
-    """'2: red trace (sine, 97%)': a trace to choose, by its colour and the network's answer."""
+def trace_label(predictor: Predictor | None, i: int, reading: CaptureResult, height: int) -> str:
+    """'2: red trace, bottom (sine, 97%)': a trace to choose, by its colour, where it is in the
+    picture (`height` px tall) and the network's answer."""
     colour = colour_name(reading.trace_colour) if reading.trace_colour else "grey"
+    _, y0, _, y1 = reading.crop_box
+    rows = np.flatnonzero(reading.mask.any(1))  # the trace's rows within its crop
+    share = (rows.mean() + 0.5) / reading.mask.shape[0] if len(rows) else 0.5
+    middle = (y0 + share * (y1 - y0)) / max(1, height)
+    place = "top" if middle < 1 / 3 else "bottom" if middle > 2 / 3 else "middle"
+    name = f"{i + 1}: {colour} trace, {place}"
     if predictor is None:
-        return f"{i + 1}: {colour} trace"
+        return name
     probs = predictor.probabilities(reading.network_input[None])[0]
     said = "unsure" if is_unsure(probs, reading.confident) else predictor.classes[probs.argmax()]
-    return f"{i + 1}: {colour} trace ({said}, {float(probs.max()):.0%})"
+    return f"{name} ({said}, {float(probs.max()):.0%})"
 
 
 def colour_label(rgb, fraction: float) -> str:

@@ -83,7 +83,7 @@ def crop_override(image_id: str, rgb, auto_box) -> tuple[int, int, int, int] | N
     return tuple(st.session_state[k] for k in CROP_KEYS) if manual else None
 
 
-def pick_trace(image_id: str, traces: list, predictor):
+def pick_trace(image_id: str, traces: list, predictor, height: int):
     """The trace to read where the picture holds several: the network's surest first."""
     if st.session_state.get(f"{TRACE}_for") != image_id or st.session_state.get(TRACE, 0) >= len(
         traces
@@ -95,7 +95,7 @@ def pick_trace(image_id: str, traces: list, predictor):
     choice = st.selectbox(
         "Several waveforms were found: which one should the network answer about?",
         range(len(traces)),
-        format_func=lambda i: us.trace_label(predictor, i, traces[i]),
+        format_func=lambda i: us.trace_label(predictor, i, traces[i], height),
         key=TRACE,
         help="The first is the one the network recognises most surely (what `predict` answers); "
         "the outline in the first picture below shows where the chosen one is.",
@@ -175,7 +175,7 @@ def main() -> None:
         auto = us.extract(image_id, rgb, size=size, thickness=thickness, predictor=predictor,
                           run_key=us.run_key(run))  # fmt: skip
         traces = us.traces(predictor, auto)
-        auto = pick_trace(image_id, traces, predictor)
+        auto = pick_trace(image_id, traces, predictor, rgb.shape[0])
         crop = crop_override(image_id, rgb, auto.crop_box)
         # Several traces are chosen among as traces; a click still picks any other colour.
         listed = pick_colour(image_id, auto) if len(traces) < 2 else None

@@ -131,6 +131,7 @@ def test_two_traces_offer_a_choice_of_trace(trained_run):
     traces = at.selectbox(key="scope_trace")
     assert len(traces.options) == 2 and not [s for s in at.selectbox if s.key == "scope_colour"]
     assert {o.split()[1] for o in traces.options} == {"yellow", "cyan"}
+    assert {o.split()[3] for o in traces.options} == {"top", "bottom"}
     assert all("unsure" in o for o in traces.options)
     network_input = _stages(at)[3].value
     traces.set_value(1).run()
@@ -189,8 +190,8 @@ def test_a_picture_of_two_waveforms_offers_each_and_answers_about_the_known_one(
     check(at)
     traces = at.selectbox(key="scope_trace")
     assert traces.value == 0 and len(traces.options) == 2
-    assert traces.options[0].startswith("1: cyan trace (sine")
-    assert traces.options[1].startswith("2: yellow trace (unsure")
+    assert traces.options[0].startswith("1: cyan trace, bottom (sine")
+    assert traces.options[1].startswith("2: yellow trace, top (unsure")
     assert (_said(at) or "").startswith("The network says: **sine**")
     traces.set_value(1).run()
     check(at)
