@@ -83,12 +83,12 @@ def crop_override(image_id: str, rgb, auto_box) -> tuple[int, int, int, int] | N
     return tuple(st.session_state[k] for k in CROP_KEYS) if manual else None
 
 
-def pick_trace(image_id: str, traces: list, predictor, height: int):
-    """The trace to read where the picture holds several: the network's surest first."""
-    if st.session_state.get(f"{TRACE}_for") != image_id or st.session_state.get(TRACE, 0) >= len(
-        traces
-    ):
-        st.session_state[f"{TRACE}_for"] = image_id
+def pick_trace(reading_id: str, traces: list, predictor, height: int):
+    """The trace to read where the picture holds several: the network's surest first.
+    reading_id names the image and the run (another run may order the traces otherwise)."""
+    stale = st.session_state.get(f"{TRACE}_for") != reading_id
+    if stale or st.session_state.get(TRACE, 0) >= len(traces):
+        st.session_state[f"{TRACE}_for"] = reading_id
         st.session_state[TRACE] = 0
     if len(traces) < 2:
         return traces[0]
@@ -175,7 +175,7 @@ def main() -> None:
         auto = us.extract(image_id, rgb, size=size, thickness=thickness, predictor=predictor,
                           run_key=us.run_key(run))  # fmt: skip
         traces = us.traces(predictor, auto)
-        auto = pick_trace(image_id, traces, predictor, rgb.shape[0])
+        auto = pick_trace(f"{image_id}|{us.run_key(run)}", traces, predictor, rgb.shape[0])
         crop = crop_override(image_id, rgb, auto.crop_box)
         # Several traces are chosen among as traces; a click still picks any other colour.
         listed = pick_colour(image_id, auto) if len(traces) < 2 else None

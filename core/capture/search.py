@@ -250,30 +250,33 @@ def read_capture(
     segment: bool = True,
     recognise: Callable[[np.ndarray], float] | None = None,
 ) -> CaptureResult:
-    """The automatic reading of uint8 RGB (H, W, 3): the most waveform-like of several tries;
-    crop_box is in the given image's pixels. The plot-area rules go first (a screenshot's
-    graticule also gives the time axis); where they do not find a clear waveform, the trace the
-    segmentation network points at (where its weights are shipped and `segment`), then the whole
-    picture, a line-contrast picture and the other colours.
+    """The automatic reading of uint8 RGB (H, W, 3): the first clearly waveform-like reading of
+    several tries, else the most waveform-like; crop_box is in the given image's pixels. The
+    plot-area rules go first (a screenshot's graticule also gives the time axis); where they do
+    not find a clear waveform, the trace the segmentation network points at (where its weights
+    are shipped and `segment`), then the whole picture, a line-contrast picture and the other
+    colours. Readings of pixels that network does not mark as trace are passed over, and where
+    it marks no trace at all the reading is not confident (seen_by_network False).
 
     recognise: the answering network's top class probability for a network input. Where given
-    and the first clear reading is recognised less surely than SURE, the remaining tries are
-    made too and the other traces they read well (a second channel, the other curves of a
-    figure) come back in the result's `others`, for the answer to choose among
-    (core.training.predict.recognised)."""
+    and the first clear reading is recognised less surely than SURE (or there is none), the
+    remaining tries are made too and the other traces they read well (a second channel, the
+    other curves of a figure) come back in the result's `others`, for the answer to choose
+    among (core.training.predict.recognised)."""
     small, f = _shrink(np.ascontiguousarray(rgb[:, :, :3]))
-    groups, seen, asked = [], {}, None
+    groups, seen, asked, sure = [], {}, None, False
     for group in _readings(small, size, thickness, segment, seen):
         groups.append(group)
         first = _first_good(groups)
         if first is not None and first is not asked:
             asked = first
             if recognise is None or recognise(first.network_input) >= SURE:
+                sure = True
                 break
     marked = marked_by_network(seen.get("prob"), small.shape[:2])
     best = _choose(groups, marked, small.shape[:2])
     others = []
-    if recognise is not None:
+    if recognise is not None and not sure and not seen.get("sees_none"):
         candidates = [*groups, seen.get("parts", [])]
         others = distinct_traces(best, candidates, small.shape[:2], marked)
     for res in (best, *others):
@@ -284,7 +287,7 @@ def read_capture(
             h, w = rgb.shape[:2]
             res.crop_box = (int(x0 * f), int(y0 * f), min(w, int(x1 * f)), min(h, int(y1 * f)))
     best.others = others
-    if seen.get("sees_none"):
+    if seen.get("sees_none"):  # nothing read here is trusted, so no other trace is offered
         best.seen_by_network = False
         best.warnings.append(
             "The trace-finding network sees no waveform in this picture, so the answer is unsure "
@@ -361,6 +364,11 @@ def _support(res: CaptureResult, marked: np.ndarray, shape) -> float:
     return float((m & marked).sum() / n) if n else 1.0
 
 
+def _path(mask: np.ndarray) -> np.ndarray:
+    """Bool `mask` widened by 2 px each way (a trace's halo or its edge in another colour)."""
+    return np.asarray(Image.fromarray(mask).filter(ImageFilter.MaxFilter(5))) > 0
+
+
 def _placed(res: CaptureResult, shape: tuple[int, int]) -> np.ndarray:
     """A reading's trace mask in the whole picture's pixels (bool `shape`)."""
     out = np.zeros(shape, bool)
@@ -393,17 +401,21 @@ def distinct_traces(
     that takes in part of it), then the most waveform-like. A second channel, a fit over its
     data, the other waveforms of a textbook figure: the answer may be about any of them."""
     cands = []
+    says = marked is not None and marked.any()
     for res, q in (rq for group in readings for rq in group):
         if q < LIKELY or res is best or not res.confident:
             continue
         m = _placed(res, shape)
         n = max(1, int(m.sum()))
-        support = 0.0 if marked is None else (m & marked).sum() / n
+        support = (m & marked).sum() / n if says else 0.0
+        if says and support < LOW_SUPPORT:  # what _choose passes over is no other trace either
+            continue
         if q >= GOOD or support >= SUPPORTED:
             cands.append((support, q, m, n, res))
-    kept, masks = [], [_placed(best, shape)]
+    # A trace's halo, glare or other colour runs along it: overlap is judged a few pixels wide.
+    kept, paths = [], [_path(_placed(best, shape))]
     for _, _, m, n, res in sorted(cands, key=lambda c: (-c[0], -c[1])):
-        if all((m & other).sum() <= DISTINCT * n for other in masks):
+        if all((m & path).sum() <= DISTINCT * n for path in paths):
             kept.append(res)
-            masks.append(m)
+            paths.append(_path(m))
     return kept[:MAX_OTHERS]

@@ -143,7 +143,8 @@ def recognised(predictor: Predictor, result):
     if j == 0:
         return result
     chosen = readings[j]
-    return dataclasses.replace(chosen, others=[r for r in readings if r is not chosen])
+    rest = [r for r in readings if r is not chosen]
+    return dataclasses.replace(chosen, others=rest, warnings=list(chosen.warnings))
 
 
 def answer(predictor: Predictor, result) -> dict:

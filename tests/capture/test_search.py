@@ -188,5 +188,29 @@ def test_where_the_segmentation_network_sees_no_trace_the_reading_is_not_trusted
     menu = read_capture(render_capture("photo", "none", 10115).image)  # a photo of a menu screen
     assert menu.seen_by_network is False and not menu.confident
     assert any("sees no waveform" in w for w in menu.warnings)
+    asked = read_capture(render_capture("photo", "none", 10115).image, recognise=lambda x: 0.5)
+    assert asked.seen_by_network is False and asked.others == []  # nothing else is offered
     sine = read_capture(render_capture("photo", "sine", 0).image)
     assert sine.seen_by_network is not False and sine.confident
+
+
+def test_a_trace_and_its_halo_in_another_colour_are_one_trace():
+    h, w = 200, 300
+    img = np.full((h, w, 3), 255, np.uint8)
+    trace = _line(h, w, 100, 30)
+    halo = np.roll(trace, 2, axis=0) & ~trace  # drawn just beside it, another colour
+    img[trace], img[halo] = (200, 30, 30), (240, 160, 160)
+    first, beside = mask_reading(img, trace), mask_reading(img, halo)
+    assert distinct_traces(first, [[(first, 0.95)], [(beside, 0.95)]], (h, w)) == []
+    apart = mask_reading(img, np.roll(trace, 60, axis=0))
+    assert distinct_traces(first, [[(first, 0.95)], [(apart, 0.95)]], (h, w)) == [apart]
+
+
+def test_other_traces_of_a_large_picture_are_placed_in_its_own_pixels():
+    img, (x0, y0, x1, y1) = demo_screenshot(2400, 1440, (("sawtooth", "yellow"), ("sine", "cyan")))
+    res = read_capture(img, recognise=lambda x: 0.5)
+    assert len(res.others) == 1
+    for r in (res, *res.others):  # read at 1024 px, boxed in the 2400x1440 picture
+        bx0, by0, bx1, by1 = r.crop_box
+        assert 0 <= bx0 < bx1 <= 2400 and 0 <= by0 < by1 <= 1440
+        assert bx1 > 0.8 * x1 and by1 > 0.8 * y1  # the plot's own extent, not the shrunk one
