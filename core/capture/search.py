@@ -24,7 +24,7 @@ from collections.abc import Callable
 import numpy as np
 from PIL import Image, ImageFilter
 
-from core.capture.masks import _components
+from core.capture.masks import _components, _dilate
 from core.capture.pipeline import CaptureResult, extract_trace, mask_reading
 from core.capture.segment import trace_probability
 
@@ -364,11 +364,6 @@ def _support(res: CaptureResult, marked: np.ndarray, shape) -> float:
     return float((m & marked).sum() / n) if n else 1.0
 
 
-def _path(mask: np.ndarray) -> np.ndarray:
-    """Bool `mask` widened by 2 px each way (a trace's halo or its edge in another colour)."""
-    return np.asarray(Image.fromarray(mask).filter(ImageFilter.MaxFilter(5))) > 0
-
-
 def _placed(res: CaptureResult, shape: tuple[int, int]) -> np.ndarray:
     """A reading's trace mask in the whole picture's pixels (bool `shape`)."""
     out = np.zeros(shape, bool)
@@ -412,10 +407,10 @@ def distinct_traces(
             continue
         if q >= GOOD or support >= SUPPORTED:
             cands.append((support, q, m, n, res))
-    # A trace's halo, glare or other colour runs along it: overlap is judged a few pixels wide.
-    kept, paths = [], [_path(_placed(best, shape))]
+    # A trace's halo, glare or other colour runs along it: overlap is judged 2 px wide.
+    kept, paths = [], [_dilate(_placed(best, shape), 2, 2)]
     for _, _, m, n, res in sorted(cands, key=lambda c: (-c[0], -c[1])):
         if all((m & path).sum() <= DISTINCT * n for path in paths):
             kept.append(res)
-            paths.append(_path(m))
+            paths.append(_dilate(m, 2, 2))
     return kept[:MAX_OTHERS]
