@@ -68,7 +68,7 @@ def read_sample(path: Path) -> tuple[str, np.ndarray]:
 def _extract(
     image_id: str, crop, colour, size: int, thickness: int, run_key: str, _rgb, _predictor
 ) -> CaptureResult:
-    if crop is None and colour is None:  # the automatic reading: the most waveform-like try
+    if crop is None and colour is None:  # the automatic reading, asking the run's network
         recognise = recogniser(_predictor)
         return read_capture(_rgb, size=size, thickness=thickness, recognise=recognise)
     return extract_trace(_rgb, crop=crop, colour=colour, size=size, thickness=thickness)

@@ -172,10 +172,11 @@ def main() -> None:
     image_id, name, rgb = picked
     size, thickness = us.network_geometry(predictor)
     try:
+        run_key = us.run_key(run)
         auto = us.extract(image_id, rgb, size=size, thickness=thickness, predictor=predictor,
-                          run_key=us.run_key(run))  # fmt: skip
+                          run_key=run_key)  # fmt: skip
         traces = us.traces(predictor, auto)
-        auto = pick_trace(f"{image_id}|{us.run_key(run)}", traces, predictor, rgb.shape[0])
+        auto = pick_trace(f"{image_id}|{run_key}", traces, predictor, rgb.shape[0])
         crop = crop_override(image_id, rgb, auto.crop_box)
         # Several traces are chosen among as traces; a click still picks any other colour.
         listed = pick_colour(image_id, auto) if len(traces) < 2 else None

@@ -111,9 +111,9 @@ def training_thickness(exp: Experiment) -> int:
 
 
 def read_automatically(rgb: np.ndarray, *, crop=None, colour=None, predictor=None, **opts):
-    """The capture reading `predict` uses: the automatic search (the most waveform-like of several
-    tries) unless the user chose a plot area or a trace colour. With the answering `predictor`,
-    a first reading it is not sure of sends the search on for the picture's other traces."""
+    """The capture reading `predict` uses: the automatic search (core.capture.read_capture)
+    unless the user chose a plot area or a trace colour. With the answering `predictor`, a first
+    reading it is not sure of sends the search on for the picture's other traces."""
     from core.capture import extract_trace, read_capture
 
     if crop is None and colour is None:
