@@ -38,6 +38,7 @@ LIKELY = 0.5  # a reading at least this waveform-like is another trace where the
 SUPPORTED = 0.5  # share of such a reading's pixels the segmentation network must mark as trace
 LOW_SUPPORT = 0.2  # a reading with less of its pixels marked by that network is passed over
 SURE = 0.9  # a first clear reading recognised this surely is answered without looking further
+PART = 0.08  # share of the network's trace pixels one colour must hold to be read on its own
 
 
 def waveform_likeness(x: np.ndarray) -> float:
@@ -192,11 +193,12 @@ def trace_view(
     return int(a), int(b)
 
 
-def colour_parts(rgb: np.ndarray, mask: np.ndarray, share: float = 0.15) -> list[np.ndarray]:
+def colour_parts(rgb: np.ndarray, mask: np.ndarray, share: float = PART) -> list[np.ndarray]:
     """The pixels of bool `mask` over uint8 `rgb` split by colour, where they hold two or more
     (each at least `share` of them): the grey or black ones, and each sixth of the hue circle.
     Traces in several colours that the segmentation network marks together (a black curve
-    beside a coloured fit, two channels) are read one at a time."""
+    beside a coloured fit, two channels) are read one at a time. A thin clean curve beside a
+    thick noisy one holds few of the pixels (about a tenth), so the share asked is small."""
     px = rgb[mask].astype(np.int16)
     if len(px) < 16:
         return []

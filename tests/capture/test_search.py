@@ -176,6 +176,23 @@ def test_the_networks_trace_in_two_colours_is_split_into_one_part_a_colour():
     assert colour_parts(img, black) == []  # one colour: nothing to split
 
 
+def test_a_thin_curve_beside_a_thick_noisy_one_is_read_on_its_own():
+    h, w = 200, 300
+    img = np.full((h, w, 3), 255, np.uint8)
+    fit = _line(h, w, 60, 20)  # one pixel: a tenth of the pixels marked
+    data = np.zeros((h, w), bool)
+    data[130:139, 10:290] = True  # nine pixels thick: noisy data
+    img[fit] = (0, 0, 0)
+    img[data] = (148, 103, 189)
+    parts = colour_parts(img, fit | data)
+    assert len(parts) == 2
+    assert any((p == fit).all() for p in parts)
+    speck = np.zeros((h, w), bool)
+    speck[130:139, 10:20] = True  # a few pixels of another colour are no trace of their own
+    img[speck] = (0, 0, 0)
+    assert colour_parts(img, data) == []
+
+
 def test_arrows_or_axes_read_from_a_mask_are_not_a_waveform():
     h, w = 200, 300
     cross = np.zeros((h, w), bool)
