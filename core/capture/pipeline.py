@@ -149,6 +149,34 @@ def axes_only(mask: np.ndarray, reach: float = 0.5, share: float = 0.9) -> bool:
     return bool(on_axes >= share * n)
 
 
+def box_only(mask: np.ndarray, reach: float = 0.6, share: float = 0.8) -> bool:
+    """True where bool (h, w) holds little but a box's outline: a dialog's or a legend's frame,
+    a screen's border, straight or tilted in a photo. Over `reach` of the mask's columns its
+    topmost and its lowest pixels lie apart on two straight lines (a square wave's two levels
+    take turns, a box's lie one above the other; two traces are not both straight), with
+    `share` of the pixels within 2 px of those lines or of the box's sides."""
+    n = int(mask.sum())
+    if n == 0:
+        return False
+    h, w = mask.shape
+    r = np.arange(h)[:, None]
+    top, bot = np.where(mask, r, h).min(0), np.where(mask, r, -1).max(0)
+    span = np.flatnonzero(mask.any(0))
+    width = span[-1] + 1 - span[0]
+    cols = np.flatnonzero((bot - top > max(5, 0.1 * (bot.max() - top[span].min()))) & (bot >= 0))
+    if len(cols) < max(3, reach * width):
+        return False
+    near = np.zeros_like(mask)
+    for edge in (top, bot):
+        fit = np.polyval(np.polyfit(cols, edge[cols], 1), np.arange(w))
+        if (np.abs(edge[cols] - fit[cols]) <= 2).mean() < 0.9:
+            return False
+        near |= np.abs(r - fit[None, :]) <= 2
+    sides = _run_lengths(mask).max(0) >= 0.5 * float(np.median(bot[cols] - top[cols]))
+    near[:, np.convolve(sides, np.ones(5), "same") > 0] = True
+    return bool((mask & near).sum() >= share * n)
+
+
 def _groups(on: np.ndarray) -> int:
     """Runs of True in a 1-D bool array."""
     return int((on[1:] & ~on[:-1]).sum() + on[0]) if len(on) else 0
@@ -222,7 +250,7 @@ def extract_trace(
     if mask.any():
         mask &= np.repeat(np.repeat(_keep_trace_parts(_coarse(mask, f)), f, 0), f, 1)[:h, :w]
     _drop_side_columns(mask)
-    if method == "whole" and axes_only(mask):  # a drawing's empty axes are not a waveform
+    if method == "whole" and (axes_only(mask) or box_only(mask)):  # empty axes, a frame
         mask[:] = False
     x_range = (0, w)
     if method == "whole" and mask.any():  # a plain image: the content's extent is the plot
@@ -266,7 +294,7 @@ def mask_reading(
         mask[: rows[0]] = False
         mask[rows[1] :] = False
     _drop_side_columns(mask)
-    if axes_only(mask):  # a drawing's empty axes, arrows drawn over a screen: not a waveform
+    if axes_only(mask) or box_only(mask):  # empty axes, arrows, a dialog's frame: no waveform
         mask[:] = False
     trace = tuple(int(v) for v in np.median(img[mask], 0)) if mask.any() else None
     # The background colour is for the page only: a sample of the picture's other pixels.

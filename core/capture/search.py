@@ -25,7 +25,7 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from core.capture.masks import _components, _dilate
-from core.capture.pipeline import CaptureResult, extract_trace, mask_reading
+from core.capture.pipeline import CaptureResult, box_only, extract_trace, mask_reading
 from core.capture.segment import trace_probability
 
 MAX_SIDE = 1024  # longest side (px) an automatic reading works at
@@ -315,7 +315,9 @@ def _readings(small, size: int, thickness: int, segment: bool, seen: dict):
         if opts.pop("traced", False):
             prob = seen["prob"] = trace_probability(small)
             traced = _traced(small, prob)
-            if traced is None:  # no network shipped, or it sees no trace
+            # No network shipped, or it sees no trace, or all it marks is a frame (a dialog's,
+            # a selected button's): a box's outline is no waveform.
+            if traced is None or box_only(traced[1]):
                 seen["sees_none"] = prob is not None
                 continue
             view = trace_view(small, prob, around=traced[2])

@@ -8,7 +8,7 @@ from PIL import Image
 
 from core.capture import read_capture, waveform_likeness
 from core.capture.masks import _dilate
-from core.capture.pipeline import axes_only, mask_reading
+from core.capture.pipeline import axes_only, box_only, mask_reading
 from core.capture.search import DISTINCT, _choose, _placed, colour_parts, distinct_traces
 from core.data.looks import render_capture
 from core.data.scope_samples import demo_screenshot
@@ -201,12 +201,39 @@ def test_arrows_or_axes_read_from_a_mask_are_not_a_waveform():
     assert not mask_reading(np.zeros((h, w, 3), np.uint8), cross).found
 
 
+def _box(h: int, w: int, tilt: float = 0.0) -> np.ndarray:
+    m = np.zeros((h, w), bool)
+    x = np.arange(20, 280)
+    m[(20 + tilt * (x - 20)).astype(int), x] = True  # top and bottom, tilted as in a photo
+    m[(170 - tilt * (x - 20)).astype(int), x] = True
+    m[20:171, 20] = True
+    m[int(20 + tilt * 259) : int(171 - tilt * 259), 279] = True
+    return m
+
+
+def test_a_box_outline_is_not_a_waveform_but_a_square_wave_or_two_traces_are():
+    h, w = 200, 300
+    x = np.arange(w)
+    high = (x * 3 // w) % 2 == 0
+    square = np.zeros((h, w), bool)
+    square[np.where(high, 40, 150), x] = True
+    for edge in np.flatnonzero(np.diff(high)):
+        square[40:151, edge] = True
+    both = square | _line(h, w, 100, 40)
+    assert box_only(_box(h, w)) and box_only(_box(h, w, tilt=0.08))
+    assert not box_only(square) and not box_only(both) and not box_only(_line(h, w, 100, 40))
+    assert not mask_reading(np.zeros((h, w, 3), np.uint8), _box(h, w, 0.05)).found
+    assert mask_reading(np.zeros((h, w, 3), np.uint8), square).found
+
+
 def test_where_the_segmentation_network_sees_no_trace_the_reading_is_not_trusted():
     menu = read_capture(render_capture("photo", "none", 10115).image)  # a photo of a menu screen
     assert menu.seen_by_network is False and not menu.confident
     assert any("sees no waveform" in w for w in menu.warnings)
     asked = read_capture(render_capture("photo", "none", 10115).image, recognise=lambda x: 0.5)
     assert asked.seen_by_network is False and asked.others == []  # nothing else is offered
+    dialog = read_capture(render_capture("photo", "none", 20205).image)  # it marks a frame only
+    assert dialog.seen_by_network is False and not dialog.confident
     sine = read_capture(render_capture("photo", "sine", 0).image)
     assert sine.seen_by_network is not False and sine.confident
 
