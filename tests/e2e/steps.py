@@ -31,15 +31,18 @@ SNAPSHOT_TEXT = re.compile(r"Snapshot (\d+) of (\d+)")
 PLAYER = '[data-testid="stIFrame"]'  # the Kernels page's in-browser player (ui.player)
 STEP_TEXT = re.compile(r"Step (\d+) of (\d+)")
 
-# Counts script runs as they start, so `rerun` can wait for the one an action causes.
+# Counts script runs as they start, so `rerun` can wait for the one an action causes. Each
+# change away from "notRunning" is one start: the observer hears of changes in batches, so a
+# short run may be over (the state back at "notRunning") by the time it is told of it.
 _WATCH_RUNS = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
   if (window.__labRunsWatched === app) return window.__labRuns;
   window.__labRunsWatched = app;
   window.__labRuns = 0;
-  new MutationObserver(() => {
-    if (app.getAttribute('data-test-script-state') !== 'notRunning') window.__labRuns += 1;
-  }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+  new MutationObserver((changes) => {
+    for (const c of changes) if (c.oldValue === 'notRunning') window.__labRuns += 1;
+  }).observe(app, {attributes: true, attributeOldValue: true,
+                   attributeFilter: ['data-test-script-state']});
   return 0;
 }"""
 _RERUN_DONE = """(before) => window.__labRuns > before && document.querySelector(
