@@ -38,6 +38,7 @@ LIKELY = 0.5  # a reading at least this waveform-like is another trace where the
 SUPPORTED = 0.5  # share of such a reading's pixels the segmentation network must mark as trace
 LOW_SUPPORT = 0.2  # a reading with less of its pixels marked by that network is passed over
 SURE = 0.9  # a first clear reading recognised this surely is answered without looking further
+HUE_BINS = 48  # hue bins (7.5 degrees each) the colours of the network's trace are told by
 PART = 0.08  # share of the network's trace pixels one colour must hold to be read on its own
 
 
@@ -195,7 +196,7 @@ def trace_view(
 
 def colour_parts(rgb: np.ndarray, mask: np.ndarray, share: float = PART) -> list[np.ndarray]:
     """The pixels of bool `mask` over uint8 `rgb` split by colour, where they hold two or more
-    (each at least `share` of them): the grey or black ones, and each sixth of the hue circle.
+    (each at least `share` of them): the grey or black ones, and each family of hues.
     Traces in several colours that the segmentation network marks together (a black curve
     beside a coloured fit, two channels) are read one at a time. A thin clean curve beside a
     thick noisy one holds few of the pixels (about a tenth), so the share asked is small."""
@@ -205,9 +206,9 @@ def colour_parts(rgb: np.ndarray, mask: np.ndarray, share: float = PART) -> list
     hi, lo = px.max(1), px.min(1)
     grey = (hi - lo) < 0.3 * np.maximum(hi, 1) + 10
     hue = np.asarray(Image.fromarray(px[None].astype(np.uint8)).convert("HSV"))[0, :, 0]
-    group = np.where(grey, 6, (hue.astype(np.int32) * 6) // 256)
-    counts = np.bincount(group, minlength=7)
-    big = np.flatnonzero(counts >= share * len(px))
+    group = np.where(grey, -1, _hue_families(hue.astype(np.int32) * HUE_BINS // 256, ~grey))
+    counts = np.bincount(group + 1)
+    big = [g for g in np.flatnonzero(counts >= share * len(px)) - 1 if g != HUE_BINS]
     if len(big) < 2:
         return []
     out = []
@@ -216,6 +217,27 @@ def colour_parts(rgb: np.ndarray, mask: np.ndarray, share: float = PART) -> list
         part[mask] = group == g
         out.append(part)
     return out
+
+
+def _hue_families(bins: np.ndarray, coloured: np.ndarray) -> np.ndarray:
+    """Int array: for each pixel's hue bin (0..HUE_BINS-1), the family of neighbouring hues it
+    belongs to: runs of bins round the hue circle that hold at least one in a hundred of the
+    coloured pixels, parted by bins that hold fewer (two blues a few degrees apart are two
+    traces; one trace's hue, spread a little by its edges and JPEG, is one)."""
+    counts = np.bincount(bins[coloured], minlength=HUE_BINS)
+    held = counts >= max(1, 0.01 * coloured.sum())
+    if held.all():
+        return np.zeros_like(bins)
+    start = int(np.flatnonzero(~held)[0])  # walk the circle from an empty bin
+    family, k = np.full(HUE_BINS, -1), -1
+    for j in range(start, start + HUE_BINS):
+        b = j % HUE_BINS
+        if held[b]:
+            if not held[(b - 1) % HUE_BINS]:
+                k += 1
+            family[b] = k
+    fam = family[bins]
+    return np.where(fam >= 0, fam, HUE_BINS)  # stray hues: no family (never a part)
 
 
 def _network_readings(small, traced, view, size: int, thickness: int) -> list[CaptureResult]:

@@ -193,6 +193,20 @@ def test_a_thin_curve_beside_a_thick_noisy_one_is_read_on_its_own():
     assert colour_parts(img, data) == []
 
 
+def test_two_blues_are_two_traces_but_one_traces_spread_of_hue_is_one():
+    h, w = 200, 300
+    img = np.full((h, w, 3), 255, np.uint8)
+    blue, cyan = _line(h, w, 60, 20), _line(h, w, 140, 20)
+    img[blue] = (31, 119, 180)  # matplotlib's first two blues: 19 degrees of hue apart
+    img[cyan] = (23, 190, 207)
+    parts = colour_parts(img, blue | cyan)
+    assert sorted(int((p & blue).sum()) for p in parts) == [0, int(blue.sum())]
+    assert sorted(int((p & cyan).sum()) for p in parts) == [0, int(cyan.sum())]
+    rng = np.random.default_rng(0)  # one blue trace, its edges' hue spread by a few degrees
+    img[blue] = np.clip(np.array((31, 119, 180)) + rng.integers(-12, 13, (blue.sum(), 3)), 0, 255)
+    assert colour_parts(img, blue) == []
+
+
 def test_arrows_or_axes_read_from_a_mask_are_not_a_waveform():
     h, w = 200, 300
     cross = np.zeros((h, w), bool)
