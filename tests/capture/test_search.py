@@ -207,6 +207,14 @@ def test_two_blues_are_two_traces_but_one_traces_spread_of_hue_is_one():
     assert colour_parts(img, blue) == []
 
 
+def test_a_photos_cyan_and_blue_channels_are_read_as_two_traces():
+    cap = render_capture("photo", "sine", 0)  # a cyan sine under a noisy blue second channel
+    res = read_capture(cap.image, recognise=lambda x: 0.5)  # an answer unsure of the first
+    assert len(res.others) == 1
+    colours = sorted([res.trace_colour, res.others[0].trace_colour], key=lambda c: c[1])
+    assert colours[0][2] > colours[0][1] and colours[1][1] > colours[1][0]  # a blue, a cyan
+
+
 def test_arrows_or_axes_read_from_a_mask_are_not_a_waveform():
     h, w = 200, 300
     cross = np.zeros((h, w), bool)
