@@ -1,11 +1,15 @@
 """Per-kind figures of the capture pipeline: the real dev set and generated looks.
 
     python scripts/capture_figures.py [--run RUN] [--dev DIR] [--generated N] [--montage PNG]
+                                      [--variants]
 
 For each kind (screenshot, photo, plot, drawing) it prints how many images were read, answered
 right, wrong and unsure. An in-class image (its labels name a class of the run) is right when it
 is answered with one of its labels and not unsure; an image of other shapes or none is right when
-it is answered unsure. --montage saves the network input made from every dev image.
+it is answered unsure. --montage saves the network input made from every dev image. --variants
+reads each dev image again as it comes after everyday changes (smaller, re-saved as JPEG,
+cropped, tilted: core.data.variants) and prints the in-class and other/none figures per change:
+how much of the dev figure survives what a held-out picture may have been through.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 from core.capture import capture_file  # noqa: E402
 from core.capture.search import read_capture  # noqa: E402
 from core.data.looks import LOOKS, render_capture  # noqa: E402
+from core.data.variants import VARIANTS, everyday_variants  # noqa: E402
 from core.training.predict import (  # noqa: E402
     load_predictor,
     recognised,
@@ -109,6 +114,37 @@ def dev_set(pred, folder: Path, verbose: bool, montage: str | None) -> str:
     return table(f"dev set ({folder})", rows)
 
 
+def dev_variants(pred, folder: Path) -> str:
+    """The dev set read again after each of core.data.variants' everyday changes: per change, the
+    in-class images answered right and the other/none ones answered unsure."""
+    classes = set(pred.classes)
+    counts = {v: [0, 0, 0, 0] for v in VARIANTS}  # in right, in, out unsure, out
+    with open(folder / "labels.csv", newline="") as f:
+        entries = list(csv.DictReader(f))
+    for e in entries:
+        labels = set(e["label"].split("|"))
+        inc = bool(labels & classes)
+        try:  # upright as `predict` reads it: the orientation the plain reading chooses
+            _, upright = capture_file(folder / e["file"], name=e["file"], extract=read_capture)
+            rgb = upright.rgb
+        except Exception as err:  # noqa: BLE001 - a reader failure is a row, not a crash
+            rgb = None
+            print(f"  {e['file']}: {err}", file=sys.stderr)
+        for name, img in (everyday_variants(rgb) if rgb is not None else {}).items():
+            out, _ = answer(pred, img)
+            c = counts[name]
+            ok = score(out, labels, classes) == "right"
+            c[0 if inc else 2] += ok
+            c[1 if inc else 3] += 1
+    lines = [f"dev set after everyday changes ({folder})",
+             f"{'change':12s} in-class right   other/none unsure"]  # fmt: skip
+    for name, (a, b, c, d) in counts.items():
+        lines.append(f"{name:12s} {a:>8d}/{b:<5d} {c:>12d}/{d}")
+    tot = [sum(c[i] for c in counts.values()) for i in range(4)]
+    lines.append(f"{'all':12s} {tot[0]:>8d}/{tot[1]:<5d} {tot[2]:>12d}/{tot[3]}")
+    return "\n".join(lines)
+
+
 def generated(pred, n: int, seed: int) -> str:
     rows = []
     classes = list(pred.classes)
@@ -153,12 +189,19 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=10_000)
     ap.add_argument("--montage", default=None, help="save the dev set's network inputs here")
     ap.add_argument("-v", "--verbose", action="store_true")
+    ap.add_argument(
+        "--variants",
+        action="store_true",
+        help="also read the dev set after everyday changes (JPEG, smaller, tilted)",
+    )
     ap.add_argument("--no-segment", action="store_true", help="the rules alone, no segmentation")
     args = ap.parse_args()
     SEGMENT[0] = not args.no_segment
     pred = load_predictor(args.run)
     if Path(args.dev).is_dir():
         print(dev_set(pred, Path(args.dev), args.verbose, args.montage))
+        if args.variants:
+            print(dev_variants(pred, Path(args.dev)))
     if args.generated:
         print(generated(pred, args.generated, args.seed))
     return 0
