@@ -124,7 +124,7 @@ def dev_variants(pred, folder: Path) -> str:
     for e in entries:
         labels = set(e["label"].split("|"))
         inc = bool(labels & classes)
-        try:  # upright as `predict` reads it: the orientation the plain reading chooses
+        try:  # upright: the orientation the automatic reading finds a trace in
             _, upright = capture_file(folder / e["file"], name=e["file"], extract=read_capture)
             rgb = upright.rgb
         except Exception as err:  # noqa: BLE001 - a reader failure is a row, not a crash

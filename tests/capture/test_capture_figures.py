@@ -1,0 +1,60 @@
+"""scripts/capture_figures.py --variants: the dev-set table after everyday changes, on a folder
+of generated captures laid out as the dev set is (images and a labels.csv)."""
+
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from core.data.looks import render_capture
+from core.data.variants import VARIANTS
+from core.training.predict import EXAMPLE_RUN, load_predictor
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+import capture_figures  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    """Two labelled generated captures: a screen's sine and plain paper with no waveform."""
+    d = tmp_path_factory.mktemp("captures")
+    rows = ["file,label,kind,notes"]
+    for name, look, cls, label in (("sine.png", "screen", "sine", "sine"),
+                                   ("blank.png", "paper", "none", "none")):  # fmt: skip
+        Image.fromarray(render_capture(look, cls, 7).image).save(d / name)
+        rows.append(f"{name},{label},{'screenshot' if look == 'screen' else 'plot'},generated")
+    (d / "labels.csv").write_text("\n".join(rows) + "\n")
+    return d
+
+
+@pytest.fixture(scope="module")
+def pred():
+    return load_predictor(EXAMPLE_RUN)
+
+
+@pytest.fixture(scope="module")
+def table(pred, folder):
+    return capture_figures.dev_variants(pred, folder)
+
+
+def test_one_row_per_change_counting_every_image(table):
+    lines = table.splitlines()
+    body = {line[:12].strip(): line[12:].split() for line in lines[2:]}
+    assert list(body) == [*VARIANTS, "all"]
+    for name in VARIANTS:
+        right_in, right_out = body[name]
+        assert right_in.endswith("/1") and right_out.endswith("/1")
+        assert int(right_in.split("/")[0]) in (0, 1)
+    for col in (0, 1):
+        total = sum(int(body[v][col].split("/")[0]) for v in VARIANTS)
+        assert body["all"][col] == f"{total}/{len(VARIANTS)}"
+
+
+def test_the_picture_as_is_is_read_as_the_plain_figure_reads_it(pred, folder, table):
+    as_is = next(line for line in table.splitlines() if line.startswith("as is"))
+    out, _ = capture_figures.answer(pred, folder / "sine.png")
+    sine_right = capture_figures.score(out, {"sine"}, set(pred.classes)) == "right"
+    out, _ = capture_figures.answer(pred, folder / "blank.png")
+    blank_right = capture_figures.score(out, {"none"}, set(pred.classes)) == "right"
+    assert as_is.split()[2:] == [f"{int(sine_right)}/1", f"{int(blank_right)}/1"]
