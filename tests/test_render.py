@@ -213,3 +213,31 @@ def test_swatches_and_grid_rule():
     assert render.montage_grid(5, 25, 420) == (3, 5)  # then two rows
     assert render.montage_grid(32, 25, 420) == (6, 2)  # at most six a row
     assert render.montage_grid(8, 64, 100) == (4, 1)  # never below 1x
+
+
+def _box_rows_cols(img: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows and columns holding the box colour."""
+    red = np.all(img == np.array(render.BOX_RGB, np.uint8), axis=2)
+    return np.flatnonzero(red.any(1)), np.flatnonzero(red.any(0))
+
+
+def test_with_box_outlines_the_box_where_it_is():
+    img = np.zeros((200, 300, 3), np.uint8)
+    out = render.with_box(img, (50, 40, 250, 160))
+    rows, cols = _box_rows_cols(out)
+    assert out.shape == img.shape and not np.shares_memory(out, img)
+    assert (rows.min(), rows.max(), cols.min(), cols.max()) == (40, 159, 50, 249)
+
+
+def test_with_box_shrinks_a_large_picture_with_its_box():
+    """A phone photo's box is in its own pixels; the picture sent to the page is smaller and the
+    outline must land on the same place in it."""
+    img = np.zeros((2000, 3000, 3), np.uint8)
+    out = render.with_box(img, (1500, 1000, 2400, 1800), most=1024)
+    assert out.shape == (683, 1024, 3)
+    rows, cols = _box_rows_cols(out)
+    s = 1024 / 3000
+    assert abs(cols.min() - 1500 * s) <= 1 and abs(cols.max() - 2400 * s) <= 2
+    assert abs(rows.min() - 1000 * s) <= 1 and abs(rows.max() - 1800 * s) <= 2
+    small = np.zeros((300, 400, 3), np.uint8)
+    assert render.with_box(small, (0, 0, 10, 10), most=1024).shape == small.shape
