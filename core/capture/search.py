@@ -25,7 +25,13 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from core.capture.masks import _components, _dilate
-from core.capture.pipeline import CaptureResult, box_only, extract_trace, mask_reading
+from core.capture.pipeline import (
+    CaptureResult,
+    _check_crop,
+    box_only,
+    extract_trace,
+    mask_reading,
+)
 from core.capture.segment import trace_probability
 
 MAX_SIDE = 1024  # longest side (px) an automatic reading works at
@@ -318,6 +324,29 @@ def read_capture(
             "whatever the rules read: click on the trace, or crop to the plot, if there is one."
         )
     return best
+
+
+def read_capture_in(
+    rgb: np.ndarray,
+    crop,
+    *,
+    size: int = 100,
+    thickness: int = 2,
+    recognise: Callable[[np.ndarray], float] | None = None,
+) -> CaptureResult:
+    """The automatic reading (read_capture, every try) inside a box (x0, y0, x1, y1) the user
+    drew around the plot area of uint8 RGB (H, W, 3); the boxes come back in the picture's
+    pixels, with crop_auto False. The plot-area rules alone (extract_trace with a crop) read the
+    colour that stands out in the box, which in a photographed screen or a one-bit hardcopy is
+    often not the trace; the segmentation network and the other tries still look for it here.
+    LabError where the box is not inside the picture."""
+    h, w = rgb.shape[:2]
+    x0, y0, x1, y1 = _check_crop(crop, w, h)
+    res = read_capture(rgb[y0:y1, x0:x1], size=size, thickness=thickness, recognise=recognise)
+    for r in (res, *res.others):
+        a, b, c, d = r.crop_box
+        r.crop_box, r.crop_auto, r.original = (a + x0, b + y0, c + x0, d + y0), False, rgb
+    return res
 
 
 def _readings(small, size: int, thickness: int, segment: bool, seen: dict):

@@ -111,13 +111,17 @@ def training_thickness(exp: Experiment) -> int:
 
 
 def read_automatically(rgb: np.ndarray, *, crop=None, colour=None, predictor=None, **opts):
-    """The capture reading `predict` uses: the automatic search (core.capture.read_capture)
-    unless the user chose a plot area or a trace colour. With the answering `predictor`, a first
-    reading it is not sure of sends the search on for the picture's other traces."""
+    """The capture reading `predict` uses: the automatic search (core.capture.read_capture), in
+    the plot area where the user chose one (read_capture_in), or the rules' reading of the trace
+    colour the user chose. With the answering `predictor`, a first reading it is not sure of
+    sends the search on for the picture's other traces."""
     from core.capture import extract_trace, read_capture
+    from core.capture.search import read_capture_in
 
-    if crop is None and colour is None:
-        return read_capture(rgb, recognise=recogniser(predictor), **opts)
+    if colour is None:
+        if crop is None:
+            return read_capture(rgb, recognise=recogniser(predictor), **opts)
+        return read_capture_in(rgb, crop, recognise=recogniser(predictor), **opts)
     return extract_trace(rgb, crop=crop, colour=colour, **opts)
 
 

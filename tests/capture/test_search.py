@@ -9,9 +9,17 @@ from PIL import Image
 from core.capture import read_capture, waveform_likeness
 from core.capture.masks import _dilate
 from core.capture.pipeline import axes_only, box_only, mask_reading
-from core.capture.search import DISTINCT, _choose, _placed, colour_parts, distinct_traces
+from core.capture.search import (
+    DISTINCT,
+    _choose,
+    _placed,
+    colour_parts,
+    distinct_traces,
+    read_capture_in,
+)
 from core.data.looks import render_capture
 from core.data.scope_samples import demo_screenshot
+from core.errors import LabError
 
 
 def test_waveform_likeness_prefers_a_line_across_the_view():
@@ -280,3 +288,43 @@ def test_other_traces_of_a_large_picture_are_placed_in_its_own_pixels():
         bx0, by0, bx1, by1 = r.crop_box
         assert 0 <= bx0 < bx1 <= 2400 and 0 <= by0 < by1 <= 1440
         assert bx1 > 0.8 * x1 and by1 > 0.8 * y1  # the plot's own extent, not the shrunk one
+
+
+def _box_around(mask: np.ndarray, margin: float = 0.1) -> tuple[int, int, int, int]:
+    """A box a user might drag around the pixels of bool `mask`, `margin` of its size wider."""
+    ys, xs = np.nonzero(mask)
+    h, w = mask.shape
+    dx, dy = int(margin * (xs.max() - xs.min())), int(margin * (ys.max() - ys.min()))
+    return (max(0, xs.min() - dx), max(0, ys.min() - dy),
+            min(w, xs.max() + 1 + dx), min(h, ys.max() + 1 + dy))  # fmt: skip
+
+
+def _truth_share(cap, res) -> float:
+    """on_truth for a reading whose mask may be at a smaller scale than its crop box."""
+    x0, y0, x1, y1 = res.crop_box
+    truth = _dilate(cap.mask, 3, 3)[y0:y1, x0:x1]
+    if truth.shape != res.mask.shape:
+        size = res.mask.shape[::-1]
+        truth = np.asarray(Image.fromarray(truth).resize(size, Image.Resampling.NEAREST))
+    return float((res.mask & truth).sum() / max(1, res.mask.sum()))
+
+
+def test_a_box_the_user_drags_is_read_by_every_try_inside_it():
+    """Around a photographed screen's trace, the plot-area rules alone may read a frame or
+    glare; the automatic reading inside the box finds the trace, in the picture's pixels."""
+    hits = 0
+    for seed in range(3):
+        cap = render_capture("photo", "sine", 300 + seed)
+        box = _box_around(cap.mask)
+        res = read_capture_in(cap.image, box)
+        x0, y0, x1, y1 = res.crop_box
+        assert box[0] <= x0 < x1 <= box[2] and box[1] <= y0 < y1 <= box[3]
+        assert res.crop_auto is False and res.original is cap.image
+        hits += res.found and _truth_share(cap, res) > 0.6
+    assert hits >= 2
+
+
+def test_a_box_outside_the_picture_is_a_sentence():
+    img = render_capture("screen", "square", 1).image
+    with pytest.raises(LabError, match="leaves less than 16x16"):
+        read_capture_in(img, (5, 5, 12, 12))
