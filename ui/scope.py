@@ -15,6 +15,7 @@ import streamlit as st
 from core import render
 from core.capture import CaptureResult, extract_trace, read_capture
 from core.capture.imagefile import MAX_BYTES
+from core.capture.search import read_capture_in
 from core.errors import LabError
 from core.interpret.snapshot import HEAT_EXPLANATION, HEAT_LABELS, HEAT_METHODS
 from core.training.predict import (
@@ -68,10 +69,22 @@ def read_sample(path: Path) -> tuple[str, np.ndarray]:
 def _extract(
     image_id: str, crop, colour, size: int, thickness: int, run_key: str, _rgb, _predictor
 ) -> CaptureResult:
-    if crop is None and colour is None:  # the automatic reading, asking the run's network
-        recognise = recogniser(_predictor)
-        return read_capture(_rgb, size=size, thickness=thickness, recognise=recognise)
+    recognise = recogniser(_predictor)
+    if colour is None:  # the automatic reading (in the user's box), asking the run's network
+        if crop is None:
+            return read_capture(_rgb, size=size, thickness=thickness, recognise=recognise)
+        return read_capture_in(_rgb, crop, size=size, thickness=thickness, recognise=recognise)
     return extract_trace(_rgb, crop=crop, colour=colour, size=size, thickness=thickness)
+
+
+def click_area(auto: CaptureResult, point) -> tuple[int, int, int, int] | None:
+    """Where to read the trace colour a click chose when the user drew no box: the automatic
+    reading's plot area if the click lies in it (looking for the plot area again from the whole
+    picture finds a photo's bezel as readily as its screen), else None (the whole picture)."""
+    if point is None:
+        return None
+    x0, y0, x1, y1 = auto.crop_box
+    return auto.crop_box if x0 <= point[0] < x1 and y0 <= point[1] < y1 else None
 
 
 def extract(

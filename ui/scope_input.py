@@ -61,6 +61,14 @@ def clicked_colour(image_id: str) -> tuple[int, int, int] | None:
     return None
 
 
+def clicked_point(image_id: str) -> tuple[float, float] | None:
+    """Where (x, y) in the picture's pixels the user clicked on this image, or None."""
+    clicked = st.session_state.get(CLICKED)
+    if clicked and clicked.get("for") == image_id:
+        return tuple(clicked["point"])
+    return None
+
+
 def pointer_picker(
     image_id: str,
     rgb: np.ndarray,

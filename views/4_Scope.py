@@ -183,11 +183,16 @@ def main() -> None:
         crop = crop_override(image_id, rgb, auto.crop_box)
         # Several traces are chosen among as traces; a click still picks any other colour.
         listed = pick_colour(image_id, auto) if len(traces) < 2 else None
-        colour = si.clicked_colour(image_id) or listed
+        clicked = si.clicked_colour(image_id)
+        colour = clicked or listed
         result = auto
         if crop is not None or colour is not None:
-            result = us.extract(image_id, rgb, crop=crop, colour=colour, size=size,
-                                thickness=thickness)  # fmt: skip
+            area = crop
+            if area is None and clicked is not None:
+                area = us.click_area(auto, si.clicked_point(image_id))
+            result = us.extract(image_id, rgb, crop=area, colour=colour, size=size,
+                                thickness=thickness, predictor=predictor,
+                                run_key=run_key)  # fmt: skip
     except LabError as e:
         st.error(str(e))
         return

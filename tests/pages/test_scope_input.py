@@ -83,3 +83,16 @@ def test_camera_switch_and_a_click_state_leave_the_page_working(trained_run):
     at.toggle(key="scope_camera_on").set_value(False).run()
     assert not at.exception, [e.value for e in at.exception]
     assert not any(c.value.startswith("Trace chosen by your click") for c in at.caption)
+
+
+def test_a_click_is_read_in_the_automatic_plot_area_when_it_lies_in_it():
+    from types import SimpleNamespace
+
+    from ui.scope import click_area
+
+    auto = SimpleNamespace(crop_box=(100, 50, 400, 300))
+    assert click_area(auto, (250.0, 120.0)) == (100, 50, 400, 300)
+    assert click_area(auto, (100, 50)) == (100, 50, 400, 300)  # the box's first pixel is in it
+    assert click_area(auto, (400, 120)) is None  # x1 is outside
+    assert click_area(auto, (20.0, 20.0)) is None
+    assert click_area(auto, None) is None
