@@ -4,6 +4,7 @@ charts."""
 from __future__ import annotations
 
 import colorsys
+import dataclasses
 import hashlib
 from pathlib import Path
 
@@ -75,6 +76,33 @@ def _extract(
             return read_capture(_rgb, size=size, thickness=thickness, recognise=recognise)
         return read_capture_in(_rgb, crop, size=size, thickness=thickness, recognise=recognise)
     return extract_trace(_rgb, crop=crop, colour=colour, size=size, thickness=thickness)
+
+
+def read_choices(
+    image_id: str,
+    rgb: np.ndarray,
+    auto: CaptureResult,
+    *,
+    crop=None,
+    colour=None,
+    point=None,
+    size: int = 100,
+    thickness: int = 2,
+    predictor: Predictor | None = None,
+    run_key: str = "",
+) -> CaptureResult:
+    """The reading the user's choices make of the picture: `auto` (the automatic reading) when
+    there are none; with a box (`crop`) every automatic try inside it, or the chosen colour in
+    it; with a colour clicked at `point` and no box, that colour where the automatic reading
+    found the plot area if the click lies in it (the outline stays the automatic one)."""
+    if crop is None and colour is None:
+        return auto
+    area = crop if crop is not None else click_area(auto, point)
+    result = extract(image_id, rgb, crop=area, colour=colour, size=size, thickness=thickness,
+                     predictor=predictor, run_key=run_key)  # fmt: skip
+    if crop is None and area is not None:
+        result = dataclasses.replace(result, crop_auto=True, crop_method=auto.crop_method)
+    return result
 
 
 def click_area(auto: CaptureResult, point) -> tuple[int, int, int, int] | None:

@@ -184,15 +184,10 @@ def main() -> None:
         # Several traces are chosen among as traces; a click still picks any other colour.
         listed = pick_colour(image_id, auto) if len(traces) < 2 else None
         clicked = si.clicked_colour(image_id)
-        colour = clicked or listed
-        result = auto
-        if crop is not None or colour is not None:
-            area = crop
-            if area is None and clicked is not None:
-                area = us.click_area(auto, si.clicked_point(image_id))
-            result = us.extract(image_id, rgb, crop=area, colour=colour, size=size,
-                                thickness=thickness, predictor=predictor,
-                                run_key=run_key)  # fmt: skip
+        result = us.read_choices(image_id, rgb, auto, crop=crop, colour=clicked or listed,
+                                 point=si.clicked_point(image_id) if clicked else None,
+                                 size=size, thickness=thickness, predictor=predictor,
+                                 run_key=run_key)  # fmt: skip
     except LabError as e:
         st.error(str(e))
         return

@@ -96,3 +96,24 @@ def test_a_click_is_read_in_the_automatic_plot_area_when_it_lies_in_it():
     assert click_area(auto, (400, 120)) is None  # x1 is outside
     assert click_area(auto, (20.0, 20.0)) is None
     assert click_area(auto, None) is None
+
+
+def test_a_click_in_the_plot_area_is_read_there_and_keeps_the_automatic_outline():
+    from ui.scope import extract, read_choices
+
+    rgb = demo_screenshot(1200, 720, (("sine", "cyan"), ("square", "yellow")))[0]
+    auto = extract("two-traces", rgb)
+    x0, y0, x1, y1 = auto.crop_box
+    ys, xs = np.nonzero(np.abs(rgb.astype(int) - (0, 255, 255)).sum(2) < 30)
+    inside = (xs >= x0) & (xs < x1) & (ys >= y0) & (ys < y1)
+    point = (float(xs[inside][0]), float(ys[inside][0]))
+    assert read_choices("two-traces", rgb, auto) is auto  # no choice: the automatic reading
+    clicked = read_choices("two-traces", rgb, auto, colour=(0, 255, 255), point=point)
+    assert clicked.crop_auto and clicked.crop_method == auto.crop_method
+    cx0, cy0, cx1, cy1 = clicked.crop_box
+    assert x0 <= cx0 < cx1 <= x1 and y0 <= cy0 < cy1 <= y1
+    r, g, b = clicked.trace_colour
+    assert g > 2 * r and b > 2 * r and clicked.found  # the cyan sine, not the yellow square
+    box = (x0, y0, x1, y1)
+    dragged = read_choices("two-traces", rgb, auto, crop=box, colour=(0, 255, 255), point=point)
+    assert not dragged.crop_auto  # a box the user drew is theirs
