@@ -14,17 +14,16 @@ import pandas as pd
 import streamlit as st
 
 from core import render
-from core.capture import CaptureResult, extract_trace, read_capture
+from core.capture import CaptureResult
 from core.capture.imagefile import MAX_BYTES
-from core.capture.search import read_capture_in
 from core.errors import LabError
 from core.interpret.snapshot import HEAT_EXPLANATION, HEAT_LABELS, HEAT_METHODS
 from core.training.predict import (
     Predictor,
     is_unsure,
     load_predictor,
+    read_automatically,
     recognised,
-    recogniser,
     training_thickness,
 )
 from core.training.runs import Run
@@ -70,12 +69,10 @@ def read_sample(path: Path) -> tuple[str, np.ndarray]:
 def _extract(
     image_id: str, crop, colour, size: int, thickness: int, run_key: str, _rgb, _predictor
 ) -> CaptureResult:
-    recognise = recogniser(_predictor)
-    if colour is None:  # the automatic reading (in the user's box), asking the run's network
-        if crop is None:
-            return read_capture(_rgb, size=size, thickness=thickness, recognise=recognise)
-        return read_capture_in(_rgb, crop, size=size, thickness=thickness, recognise=recognise)
-    return extract_trace(_rgb, crop=crop, colour=colour, size=size, thickness=thickness)
+    # The reading `predict` makes: automatic (in the user's box), asking the run's network, or
+    # the user's colour read by the rules.
+    return read_automatically(_rgb, crop=crop, colour=colour, predictor=_predictor, size=size,
+                              thickness=thickness)  # fmt: skip
 
 
 def read_choices(
@@ -126,9 +123,10 @@ def extract(
     predictor: Predictor | None = None,
     run_key: str = "",
 ):
-    """core.capture.read_capture (extract_trace with a crop or colour), cached per image and
-    settings; with the run's `predictor` (and its `run_key`) the reading looks for the picture's
-    other traces where the network is not sure of the first, as `predict` does."""
+    """The reading `predict` makes (core.training.predict.read_automatically: the automatic
+    reading, inside `crop` where given; the rules' reading of `colour` where given), cached per
+    image and settings; with the run's `predictor` (and its `run_key`) the reading looks for the
+    picture's other traces where the network is not sure of the first, as `predict` does."""
     crop = tuple(int(v) for v in crop) if crop is not None else None
     colour = tuple(int(v) for v in colour) if colour is not None else None
     key = run_key if predictor is not None else ""
