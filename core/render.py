@@ -387,19 +387,21 @@ def thumbnail(image: np.ndarray, heat_map: np.ndarray | None, factor: int = 2) -
     return upscale_image(np.concatenate([left, gap, overlay(image, heat_map)], axis=1), factor)
 
 
-def with_box(
-    img: np.ndarray, box: tuple[int, int, int, int], rgb=BOX_RGB, *, most: int | None = None
-) -> np.ndarray:
-    """uint8 (H, W, 3) copy of img with the box (x0, y0, x1, y1), x1/y1 exclusive, outlined.
-    most: first shrink img (area-averaged) to at most this many pixels on its longer side, the
-    box with it: a phone photo's 4000x3000 pixels are not sent to the page to show a thumbnail."""
+def fit(img: np.ndarray, most: int) -> tuple[np.ndarray, float]:
+    """(uint8 (H, W, 3) shrunk, area-averaged, to at most `most` px on its longer side, the
+    scale applied); the image itself and 1.0 where it is small enough."""
+    h, w = img.shape[:2]
+    s = min(1.0, most / max(h, w))
+    if s >= 1:
+        return img, 1.0
+    size = (max(1, round(w * s)), max(1, round(h * s)))
+    return np.asarray(Image.fromarray(img).resize(size, Image.Resampling.BOX)), s
+
+
+def with_box(img: np.ndarray, box: tuple[int, int, int, int], rgb=BOX_RGB) -> np.ndarray:
+    """uint8 (H, W, 3) copy of img with the box (x0, y0, x1, y1), x1/y1 exclusive, outlined."""
     im = Image.fromarray(img)
     x0, y0, x1, y1 = box
-    h, w = img.shape[:2]
-    s = min(1.0, most / max(h, w)) if most else 1.0
-    if s < 1:
-        im = im.resize((max(1, round(w * s)), max(1, round(h * s))), Image.Resampling.BOX)
-        x0, y0, x1, y1 = (round(v * s) for v in box)
     width = max(2, round(max(im.size) / 300))
     ImageDraw.Draw(im).rectangle([x0, y0, x1 - 1, y1 - 1], outline=rgb, width=width)
     return np.asarray(im)

@@ -229,15 +229,24 @@ def test_with_box_outlines_the_box_where_it_is():
     assert (rows.min(), rows.max(), cols.min(), cols.max()) == (40, 159, 50, 249)
 
 
-def test_with_box_shrinks_a_large_picture_with_its_box():
+def test_fit_shrinks_only_a_large_picture():
+    img = np.zeros((2000, 3000, 3), np.uint8)
+    small, s = render.fit(img, 1024)
+    assert small.shape == (683, 1024, 3) and s == pytest.approx(1024 / 3000)
+    little = np.zeros((300, 400, 3), np.uint8)
+    same, s = render.fit(little, 1024)
+    assert same is little and s == 1.0
+
+
+def test_the_scope_stage_outlines_a_large_pictures_box_where_it_is():
     """A phone photo's box is in its own pixels; the picture sent to the page is smaller and the
     outline must land on the same place in it."""
+    from ui.scope import outlined
+
     img = np.zeros((2000, 3000, 3), np.uint8)
-    out = render.with_box(img, (1500, 1000, 2400, 1800), most=1024)
+    out = outlined("big-photo", img, (1500, 1000, 2400, 1800))
     assert out.shape == (683, 1024, 3)
     rows, cols = _box_rows_cols(out)
     s = 1024 / 3000
     assert abs(cols.min() - 1500 * s) <= 1 and abs(cols.max() - 2400 * s) <= 2
     assert abs(rows.min() - 1000 * s) <= 1 and abs(rows.max() - 1800 * s) <= 2
-    small = np.zeros((300, 400, 3), np.uint8)
-    assert render.with_box(small, (0, 0, 10, 10), most=1024).shape == small.shape

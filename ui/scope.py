@@ -58,6 +58,23 @@ def read_upload(file_id: str, name: str, data: bytes) -> tuple[str, np.ndarray]:
     return image_id, _read(image_id, name, data)
 
 
+STAGE_SIDE = 1024  # longest side (px) of the first stage's picture as sent to the page
+
+
+@st.cache_resource(max_entries=6, show_spinner=False)
+def _stage_picture(image_id: str, _rgb: np.ndarray) -> tuple[np.ndarray, float]:
+    """The picture at most STAGE_SIDE px and its scale, once per image (shrinking a
+    12-megapixel photo takes about 70 ms, too much for every rerun of the page)."""
+    return render.fit(_rgb, STAGE_SIDE)
+
+
+def outlined(image_id: str, rgb: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """The first stage: the picture as read, at most STAGE_SIDE px, with the plot area `box` (in
+    the picture's own pixels) outlined where it is."""
+    small, s = _stage_picture(image_id, rgb)
+    return render.with_box(small, tuple(round(v * s) for v in box))
+
+
 def read_sample(path: Path) -> tuple[str, np.ndarray]:
     """(image id, uint8 RGB (H, W, 3)) of a bundled sample."""
     data = path.read_bytes()

@@ -17,7 +17,6 @@ UPLOAD, SAMPLE, RUN = "scope_upload", "scope_sample", "scope_run"
 MANUAL, CROP, COLOUR, TRACE = "scope_manual_crop", "scope_crop", "scope_colour", "scope_trace"
 CROP_KEYS = tuple(f"{CROP}_{s}" for s in ("x0", "y0", "x1", "y1"))
 CAMERA, POINTER, BATCH = "scope_camera", "scope_pointer", "scope_batch"
-STAGE_SIDE = 1024  # longest side (px) of the first stage's picture as sent to the page
 MAX_KERNELS = 64  # the kernel picker's index is clamped to the run's own count where it is drawn
 st.set_page_config(page_title="Scope · CNN Kernel Lab", page_icon="📟", layout="wide")
 
@@ -127,12 +126,12 @@ def pick_colour(image_id: str, result) -> tuple[int, int, int] | None:
     return None if choice == 0 else tuple(candidates[choice][0])
 
 
-def show_stages(result, rgb) -> None:
+def show_stages(result, image_id: str, rgb) -> None:
     """The reading's four stages; the first is the picture as read (`rgb`, whose pixels the crop
     box is in: an automatic reading of a large photo works on a smaller copy of it)."""
     cols = st.columns(4)
     images = (
-        render.with_box(rgb, result.crop_box, most=STAGE_SIDE),
+        us.outlined(image_id, rgb, result.crop_box),
         result.cropped,
         render.grey_u8(result.mask),
         render.image_png(result.network_input, upscale=3),
@@ -195,7 +194,7 @@ def main() -> None:
         image_id, rgb, result.crop_box, key=POINTER, crop_keys=CROP_KEYS, manual_key=MANUAL
     )
     st.subheader(f"From screenshot to network input: {name}")
-    show_stages(result, rgb)
+    show_stages(result, image_id, rgb)
     if not result.found:
         st.warning(
             "No waveform trace was found: click on the trace in the picture above, "
