@@ -85,6 +85,18 @@ def test_traced_picture_keeps_only_what_the_network_calls_trace():
     assert traced_picture(img, np.zeros_like(prob)) is None
 
 
+def test_a_trace_too_faint_to_place_in_the_picture_is_no_trace():
+    # Scattered pixels the network calls trace only just (0.55), at its smaller size: enlarged
+    # to the picture's pixels none stays above the line. Seen on generated plots with no trace,
+    # where the reading stopped with an IndexError instead of answering "no trace".
+    img = np.full((300, 400, 3), 255, np.uint8)
+    prob = np.zeros((240, 320), np.float32)
+    for i in range(12):
+        prob[100 + 3 * i, 40 + 20 * i] = 0.55
+    assert main_parts(prob > 0.5).sum() == 12
+    assert traced_picture(img, prob) is None
+
+
 def test_small_parts_the_network_marks_are_dropped_and_a_broken_trace_kept():
     on = np.zeros((60, 200), bool)
     for x0 in range(10, 190, 40):  # a square wave whose edges the network missed: 5 pieces
