@@ -31,7 +31,7 @@ def _close_columns(mask: np.ndarray, most: int = 3) -> np.ndarray:
     """Bool (h, w) with vertical gaps of up to `most` pixels filled (grid dots across a line)."""
     h = mask.shape[0]
     out = mask.copy()
-    for gap in range(1, most + 1):
+    for gap in range(1, min(most, h - 2) + 1):  # a gap needs a row either side of it
         bridge = mask[: h - gap - 1] & mask[gap + 1 :]
         for k in range(1, gap + 1):
             out[k : h - gap - 1 + k] |= bridge

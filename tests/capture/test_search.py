@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from core.capture import read_capture, waveform_likeness
-from core.capture.masks import _dilate
+from core.capture.masks import _close_columns, _dilate
 from core.capture.pipeline import axes_only, box_only, mask_reading
 from core.capture.search import (
     DISTINCT,
@@ -328,3 +328,17 @@ def test_a_box_outside_the_picture_is_a_sentence():
     img = render_capture("screen", "square", 1).image
     with pytest.raises(LabError, match="leaves less than 16x16"):
         read_capture_in(img, (5, 5, 12, 12))
+
+
+def test_gaps_in_columns_are_closed_in_masks_of_any_height():
+    # A 17x23 checkerboard picture reached this with a plot area 2 rows high and raised a
+    # ValueError (the batch table said "could not be read"): a gap needs a row either side.
+    for h in range(1, 7):
+        on = np.zeros((h, 5), bool)
+        on[0] = on[-1] = True
+        closed = _close_columns(on)
+        assert closed.shape == (h, 5)
+        assert closed.all() == (h <= 5)  # gaps of up to 3 rows are filled
+    checker = (np.add.outer(np.arange(17), np.arange(23)) % 2 * 255).astype(np.uint8)
+    res = read_capture(np.repeat(checker[:, :, None], 3, axis=2))
+    assert res.network_input.shape == (100, 100)
