@@ -16,6 +16,7 @@ import streamlit as st
 from core import render
 from core.capture import CaptureResult
 from core.capture.imagefile import MAX_BYTES
+from core.capture.pointer import in_box
 from core.errors import LabError
 from core.interpret.snapshot import HEAT_EXPLANATION, HEAT_LABELS, HEAT_METHODS
 from core.training.predict import (
@@ -125,8 +126,7 @@ def click_area(auto: CaptureResult, point) -> tuple[int, int, int, int] | None:
     picture finds a photo's bezel as readily as its screen), else None (the whole picture)."""
     if point is None:
         return None
-    x0, y0, x1, y1 = auto.crop_box
-    return auto.crop_box if x0 <= point[0] < x1 and y0 <= point[1] < y1 else None
+    return auto.crop_box if in_box(point, auto.crop_box) else None
 
 
 def extract(

@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw
 from streamlit_image_coordinates import streamlit_image_coordinates
 
 from core.capture import choose_reading, read_orientations
-from core.capture.pointer import box_from_drag, colour_at
+from core.capture.pointer import box_from_drag, colour_at, in_box
 from core.training.captures import answer_image
 from core.training.predict import Predictor
 
@@ -171,6 +171,9 @@ def _handle_pointer(value, image_id: str, rgb: np.ndarray, crop_keys, manual_key
         st.session_state[manual_key] = True
         for k, v in zip(crop_keys, action[1]):
             st.session_state[k] = int(v)
+        clicked = st.session_state.get(CLICKED)
+        if clicked and clicked.get("for") == image_id and not in_box(clicked["point"], action[1]):
+            _forget()  # the trace clicked lies outside the new plot area: its colour is not there
 
 
 def _forget() -> None:

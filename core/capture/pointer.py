@@ -53,3 +53,9 @@ def box_from_drag(
     if box[2] - box[0] < MIN_BOX or box[3] - box[1] < MIN_BOX:
         return None
     return box
+
+
+def in_box(point, box) -> bool:
+    """Whether the point (x, y) lies in the box (x0, y0, x1, y1), x1 and y1 exclusive."""
+    x0, y0, x1, y1 = box
+    return x0 <= point[0] < x1 and y0 <= point[1] < y1

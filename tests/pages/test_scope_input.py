@@ -4,9 +4,11 @@ or a drag in display pixels means in image pixels, and the table of batch answer
 from __future__ import annotations
 
 import numpy as np
+import streamlit as st
 
+from core.capture.pointer import in_box
 from core.data.scope_samples import demo_screenshot
-from ui.scope_input import answers_table, pointer_action
+from ui.scope_input import CLICKED, _handle_pointer, answers_table, pointer_action
 
 
 def test_a_click_in_display_pixels_maps_to_the_image_and_its_trace_colour():
@@ -30,6 +32,25 @@ def test_a_drag_is_a_crop_in_image_pixels_and_a_tiny_one_a_note():
     kind, note = pointer_action(shown | {"x1": 10, "y1": 10, "x2": 10, "y2": 30}, rgb)
     assert kind == "note" and "too small" in note
     assert pointer_action(None, rgb) is None and pointer_action({"x": 3}, rgb) is None
+
+
+def test_a_drag_keeps_a_clicked_trace_inside_its_box_and_forgets_one_outside():
+    # The clicked colour is read inside the dragged box; a click outside it chose a trace the
+    # box does not hold (read there, its colour found grid lines or nothing).
+    rgb = np.zeros((960, 1600, 3), np.uint8)
+    drag = {"width": 800, "height": 480, "x1": 100, "y1": 50, "x2": 700, "y2": 400}
+    assert in_box((300, 300), (200, 100, 1401, 801)) and not in_box(
+        (50, 300), (200, 100, 1401, 801)
+    )
+    try:
+        for point, kept in (((300.0, 300.0), True), ((50.0, 300.0), False)):
+            st.session_state[CLICKED] = {"for": "img", "colour": (0, 255, 255), "point": point}
+            _handle_pointer(drag, "img", rgb, ["x0", "y0", "x1", "y1"], "manual")
+            assert (CLICKED in st.session_state) == kept
+            assert st.session_state["x0"] == 200 and st.session_state["manual"] is True
+    finally:
+        for k in (CLICKED, "x0", "y0", "x1", "y1", "manual"):
+            st.session_state.pop(k, None)
 
 
 def test_answers_table_has_a_row_per_file_and_a_column_per_class():
