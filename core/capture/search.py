@@ -140,7 +140,7 @@ def _traced(small: np.ndarray, prob: np.ndarray | None):
     if prob is None or main_parts(prob > TRACE_P).sum() < 8:
         return None
     near, bg = around = _around_trace(small, prob)
-    if not near.any():  # marked only just, in pixels too scattered to place in the picture's
+    if not near.any():  # marked only just, in pixels too scattered to place in the picture
         return None
     dist = np.abs(small.astype(np.float32) - bg).sum(2)
     core = near & (dist > CORE * np.percentile(dist[near], 75))
