@@ -331,7 +331,7 @@ def test_a_box_outside_the_picture_is_a_sentence():
 
 
 def test_gaps_in_columns_are_closed_in_masks_of_any_height():
-    # A 17x23 checkerboard picture reached this with a plot area 2 rows high and raised a
+    # A 17x23 checkerboard picture reached this with a mask 2 rows high and raised a
     # ValueError (the batch table said "could not be read"): a gap needs a row either side.
     for h in range(1, 7):
         on = np.zeros((h, 5), bool)

@@ -36,7 +36,7 @@ def test_a_drag_is_a_crop_in_image_pixels_and_a_tiny_one_a_note():
 
 def test_a_drag_keeps_a_clicked_trace_inside_its_box_and_forgets_one_outside():
     # The clicked colour is read inside the dragged box; a click outside it chose a trace the
-    # box does not hold (read there, its colour found grid lines or nothing).
+    # box need not hold at all, so the box is read on its own.
     rgb = np.zeros((960, 1600, 3), np.uint8)
     drag = {"width": 800, "height": 480, "x1": 100, "y1": 50, "x2": 700, "y2": 400}
     assert in_box((300, 300), (200, 100, 1401, 801)) and not in_box(
