@@ -21,7 +21,7 @@ from core.errors import LabError
 from core.interpret.snapshot import HEAT_EXPLANATION, HEAT_LABELS, HEAT_METHODS
 from core.training.predict import (
     Predictor,
-    is_unsure,
+    answer,
     load_predictor,
     read_automatically,
     recognised,
@@ -210,9 +210,9 @@ def trace_label(predictor: Predictor | None, i: int, reading: CaptureResult, hei
     name = f"{i + 1}: {colour} trace, {place}"
     if predictor is None:
         return name
-    probs = predictor.probabilities(reading.network_input[None])[0]
-    said = "unsure" if is_unsure(probs, reading.confident) else predictor.classes[probs.argmax()]
-    return f"{name} ({said}, {float(probs.max()):.0%})"
+    said = answer(predictor, reading)
+    top = max(said["probabilities"].values())
+    return f"{name} ({'unsure' if said['unsure'] else said['label']}, {top:.0%})"
 
 
 def colour_label(rgb, fraction: float) -> str:
@@ -256,15 +256,16 @@ def prediction_section(predictor, result) -> None:
     if not result.found:
         st.info("No trace was found, so there is nothing to classify.")
         return
-    probs = predictor.probabilities(result.network_input[None])[0]
-    winner = predictor.classes[int(probs.argmax())]
-    if is_unsure(probs, result.confident):
+    said = answer(predictor, result)
+    probs = list(said["probabilities"].values())
+    winner, top = said["label"], max(probs)
+    if said["unsure"]:
         st.markdown(
             f"The network says: **unsure**, none of the shapes it knows (closest: {winner}, "
-            f"{float(probs.max()):.0%})."
+            f"{top:.0%})."
         )
     else:
-        st.markdown(f"The network says: **{winner}** ({float(probs.max()):.0%})")
+        st.markdown(f"The network says: **{winner}** ({top:.0%})")
     st.altair_chart(probability_chart(predictor.classes, probs), key="scope_probs")
     st.caption("This is the run's final network, whatever snapshot the maps below use.")
 
@@ -292,10 +293,10 @@ def looking_section(run, predictor, result) -> None:
     best = int(probs.argmax())
     cols = st.columns(len(maps))
     for c, (col, heat) in enumerate(zip(cols, maps)):
-        answer = " · its answer" if c == best else ""
+        its = " · its answer" if c == best else ""
         col.image(
             render.heat_picture(result.network_input, heat, 3),
-            caption=f"for {predictor.classes[c]} ({float(probs[c]):.0%}){answer}",
+            caption=f"for {predictor.classes[c]} ({float(probs[c]):.0%}){its}",
             width="stretch",
         )
     st.caption(HEAT_EXPLANATION[method] + " One map per class, with the run's final network.")

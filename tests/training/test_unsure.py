@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from core.data.waveforms import WaveformSpec, render_batch, render_distractors
-from core.training.predict import UNSURE_BELOW, is_unsure, load_predictor
+from core.training.predict import (
+    MIRRORED_BELOW,
+    UNSURE_BELOW,
+    is_unsure,
+    load_predictor,
+    mirror_axes,
+)
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "runs" / "example-fast"
 
@@ -22,6 +30,70 @@ def test_rule_uses_the_top_probability_and_the_trace():
     assert is_unsure(np.array([0.4, 0.3, 0.3]))
     assert not is_unsure(np.array([UNSURE_BELOW + 0.01, 0.1, 0.1]))
     assert is_unsure(np.array([0.98, 0.01, 0.01]), trace_found=False)
+
+
+def test_an_answer_that_mirroring_does_not_keep_is_unsure():
+    sure = np.array([UNSURE_BELOW + 0.2, 0.05, 0.05])
+    assert not is_unsure(sure, mirrored=MIRRORED_BELOW + 0.01)
+    assert is_unsure(sure, mirrored=MIRRORED_BELOW - 0.01)
+    assert not is_unsure(sure)  # no mirror images asked: the top probability alone
+
+
+def test_the_mirror_images_are_those_that_keep_every_class_in_its_class():
+    study = ["square", "gaussian", "sine"]
+    assert mirror_axes(study, both_polarities=True) == [(-1,), (-2,), (-2, -1)]
+    assert mirror_axes(study, both_polarities=False) == [(-1,)]  # no dips were trained
+    # A sawtooth trained rising only falls when reversed: no mirror keeps it a sawtooth.
+    assert mirror_axes([*study, "sawtooth"], both_polarities=False) == []
+    assert mirror_axes([*study, "sawtooth"], both_polarities=True) == [(-1,), (-2,), (-2, -1)]
+
+
+class _TopLeft(torch.nn.Module):
+    """A stand-in network that answers class 0 for ink in the top-left quarter, class 1 for ink
+    anywhere: it does not know a shape, only where the ink lies."""
+
+    def forward(self, x):
+        h, w = x.shape[-2:]
+        ink = x.sum((1, 2, 3)).clamp(min=1)
+        corner = x[..., : h // 2, : w // 2].sum((1, 2, 3)) / ink
+        return torch.stack(
+            [20 * (corner - 0.5), torch.zeros_like(corner), -torch.ones_like(corner)], 1
+        )
+
+
+def test_the_mirrored_answer_is_averaged_over_the_run_s_mirror_images(example):
+    net = dataclasses.replace(example, model=_TopLeft())
+    corner = np.zeros((1, 100, 100), np.float32)
+    corner[0, 10:20, 5:30] = 1
+    out = net.predict(corner)[0]
+    assert out["label"] == "square" and out["probabilities"]["square"] > 0.99
+    # Reversed, upside down or both, the ink leaves the corner: class 0 is nearly 0 in three of
+    # the four pictures, so the answer does not survive mirroring.
+    assert net.mirrored(corner)[0] == pytest.approx(0.25, abs=0.01)
+    assert out["unsure"]
+    # A run trained one way up, with a rising sawtooth: no mirror image, the answer stands.
+    upright = dataclasses.replace(
+        example.experiment,
+        waveforms=dataclasses.replace(example.experiment.waveforms, polarity=0.0),
+    )
+    config = example.run.config | {"classes": ["square", "gaussian", "sine", "sawtooth"]}
+    saw = dataclasses.replace(
+        net, experiment=upright, run=dataclasses.replace(example.run, config=config)
+    )
+    assert saw.mirrored(corner)[0] == pytest.approx(out["probabilities"]["square"])
+
+
+def test_the_mirror_check_marks_unsure_other_shapes_the_example_run_guessed_at(example):
+    spec = WaveformSpec()
+    seen = {}
+    for name, imgs in (("in", render_batch(spec, 300, seed=11)[0]),
+                       ("out", render_distractors(spec, 300, seed=12)[0])):  # fmt: skip
+        x = imgs.astype(np.float32)
+        p = example.probabilities(x)
+        guessed = (p.max(1) >= UNSURE_BELOW) & (example.mirrored(x, p) < MIRRORED_BELOW)
+        seen[name] = int(guessed.sum())
+    # Sure answers that mirroring does not keep are mostly about shapes outside the classes.
+    assert seen["out"] >= 5 and seen["in"] <= 3 and seen["out"] >= 3 * seen["in"], seen
 
 
 def test_an_empty_input_is_unsure_with_a_top_class(example):
