@@ -20,6 +20,7 @@ from core.capture.pointer import in_box
 from core.errors import LabError
 from core.interpret.snapshot import HEAT_EXPLANATION, HEAT_LABELS, HEAT_METHODS
 from core.training.predict import (
+    UNSURE_BELOW,
     Predictor,
     answer,
     load_predictor,
@@ -249,6 +250,23 @@ def probability_chart(classes: list[str], probs) -> alt.Chart:
 
 
 # -- what the network says about a capture, and where it looks ----------------------------------
+def mirror_reason(predictor: Predictor, said: dict, confident: bool) -> str | None:
+    """Why an answer sure enough of its class (`said`, from predict.answer) is unsure all the
+    same: it does not survive the trace's mirror images. None where that is not the reason."""
+    top = max(said["probabilities"].values())
+    if not said["unsure"] or not confident or top < UNSURE_BELOW:
+        return None
+    turned = "reversed in time" if len(predictor.mirrors) == 1 else (
+        "reversed in time, upside down or both")  # fmt: skip
+    kinds = ", ".join(predictor.classes[:-1]) + f" or {predictor.classes[-1]}"
+    return (
+        f"Why unsure at {top:.0%}: a {kinds} is one still when {turned}, and a network that "
+        "knows the shape says so of those mirror images too. Averaged over this trace and its "
+        f"mirror images it says {said['label']} at {said['mirrored']:.0%} only: a guess about "
+        "a shape it was not taught."
+    )
+
+
 def prediction_section(predictor, result) -> None:
     if predictor is None:
         st.info("This run has no saved network yet (it is written when training ends).")
@@ -264,6 +282,9 @@ def prediction_section(predictor, result) -> None:
             f"The network says: **unsure**, none of the shapes it knows (closest: {winner}, "
             f"{top:.0%})."
         )
+        why = mirror_reason(predictor, said, result.confident)
+        if why:
+            st.caption(why)
     else:
         st.markdown(f"The network says: **{winner}** ({top:.0%})")
     st.altair_chart(probability_chart(predictor.classes, probs), key="scope_probs")

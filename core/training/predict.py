@@ -87,6 +87,11 @@ class Predictor:
         out = self.model(x)
         return outputs_to_probabilities(out, self.experiment.train.loss).numpy()
 
+    @property
+    def mirrors(self) -> list[tuple[int, ...]]:
+        """The mirrorings that keep this run's classes (mirror_axes), as axes to flip."""
+        return mirror_axes(self.classes, self.experiment.waveforms.polarity > 0)
+
     def mirrored(self, images: np.ndarray, probs: np.ndarray | None = None) -> np.ndarray:
         """(N,): each image's top class probability averaged over the image and its mirror
         images (mirror_axes of the run's classes and training polarity); the top probability
@@ -95,14 +100,14 @@ class Predictor:
         x = x[None] if x.ndim == 2 else x.reshape(-1, *x.shape[-2:])
         probs = self.probabilities(x) if probs is None else probs
         top = probs.argmax(1)
-        axes = mirror_axes(self.classes, self.experiment.waveforms.polarity > 0)
-        seen = [probs] + [self.probabilities(np.flip(x, a).copy()) for a in axes]
+        seen = [probs] + [self.probabilities(np.flip(x, a).copy()) for a in self.mirrors]
         return np.mean([p[np.arange(len(top)), top] for p in seen], axis=0)
 
     def predict(self, images: np.ndarray) -> list[dict]:
-        """[{label, unsure, probabilities: {class: p}}] for each image: label is the top class,
-        unsure says it is probably none of them (is_unsure, with the answer over the image's
-        mirror images; an empty image is always unsure)."""
+        """[{label, unsure, probabilities: {class: p}, mirrored}] for each image: label is the top
+        class, unsure says it is probably none of them (is_unsure, with `mirrored`, the top
+        class's probability over the image and its mirror images; an empty image is always
+        unsure)."""
         x = np.asarray(images)
         probs = self.probabilities(x)
         mirrored = self.mirrored(x, probs)
@@ -113,6 +118,7 @@ class Predictor:
                 "label": names[int(p.argmax())],
                 "unsure": is_unsure(p, bool(f), float(m)),
                 "probabilities": {c: float(v) for c, v in zip(names, p)},
+                "mirrored": float(m),
             }
             for p, f, m in zip(probs, found, mirrored)
         ]

@@ -245,3 +245,28 @@ def test_fixture_image_battery(trained_run):
         else:
             assert len(errors) == 1 and name in errors[0] and "Traceback" not in errors[0], name
         assert at.selectbox(key=RUN_KEY).value is not None  # the rest of the page still works
+
+
+def test_an_answer_unsure_because_of_its_mirror_images_says_why():
+    import dataclasses
+
+    from core.training.predict import EXAMPLE_RUN, load_predictor
+    from ui.scope import mirror_reason
+
+    example = load_predictor(EXAMPLE_RUN)
+    probs = {"square": 0.1, "gaussian": 0.12, "sine": 0.78}
+    said = {"label": "sine", "unsure": True, "probabilities": probs, "mirrored": 0.41}
+    why = mirror_reason(example, said, confident=True)
+    assert "78%" in why and "sine at 41%" in why and "upside down or both" in why
+    assert "square, gaussian or sine" in why
+    # Not the reason: a sure answer, a low top probability, a reading not trusted.
+    assert mirror_reason(example, said | {"unsure": False}, confident=True) is None
+    low = said | {"probabilities": {"square": 0.3, "gaussian": 0.3, "sine": 0.4}}
+    assert mirror_reason(example, low, confident=True) is None
+    assert mirror_reason(example, said, confident=False) is None
+    # A run trained one way up has one mirror image only: reversed in time.
+    waves = dataclasses.replace(example.experiment.waveforms, polarity=0.0)
+    upright = dataclasses.replace(
+        example, experiment=dataclasses.replace(example.experiment, waveforms=waves)
+    )
+    assert "when reversed in time, and" in mirror_reason(upright, said, confident=True)
