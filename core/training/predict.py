@@ -90,7 +90,8 @@ class Predictor:
     @property
     def mirrors(self) -> list[tuple[int, ...]]:
         """The mirrorings that keep this run's classes (mirror_axes), as axes to flip."""
-        return mirror_axes(self.classes, self.experiment.waveforms.polarity > 0)
+        polarity = self.experiment.waveforms.polarity  # the chance a trace was drawn inverted
+        return mirror_axes(self.classes, 0 < polarity < 1)
 
     def mirrored(self, images: np.ndarray, probs: np.ndarray | None = None) -> np.ndarray:
         """(N,): each image's top class probability averaged over the image and its mirror

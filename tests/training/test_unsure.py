@@ -81,6 +81,12 @@ def test_the_mirrored_answer_is_averaged_over_the_run_s_mirror_images(example):
         net, experiment=upright, run=dataclasses.replace(example.run, config=config)
     )
     assert saw.mirrored(corner)[0] == pytest.approx(out["probabilities"]["square"])
+    # Trained on inverted traces only, upside down is no mirror image either: reversed in time.
+    waves = dataclasses.replace(example.experiment.waveforms, polarity=1.0)
+    inverted = dataclasses.replace(
+        net, experiment=dataclasses.replace(example.experiment, waveforms=waves)
+    )
+    assert inverted.mirrors == [(-1,)]
 
 
 def test_the_mirror_check_marks_unsure_other_shapes_the_example_run_guessed_at(example):
