@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -49,3 +50,21 @@ def test_a_csv_that_is_not_a_waveform_gets_a_sentence(example_only):
     assert not at.exception
     assert any("class-list.csv has no waveform in it" in e.value for e in at.error)
     assert not _said(at)
+
+
+def _csv(values) -> bytes:
+    t = np.linspace(0, 1e-3, len(values))
+    return ("Time,CH1\n" + "".join(f"{a:.6e},{b:.4f}\n" for a, b in zip(t, values))).encode()
+
+
+def test_a_shape_the_network_was_not_taught_is_answered_unsure(example_only):
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at.segmented_control(key="draw_source").set_value("A scope's CSV").run()
+    x = np.linspace(0, 1, 1200)
+    sawtooth = np.mod(4 * x, 1.0)
+    at.file_uploader(key="draw_csv").set_value(("ramp.csv", _csv(sawtooth), "text/csv")).run()
+    assert not at.exception
+    assert "**unsure**, none of the shapes it knows (closest: " in _said(at)
+    sine = np.sin(2 * np.pi * 3 * x)
+    at.file_uploader(key="draw_csv").set_value(("sine.csv", _csv(sine), "text/csv")).run()
+    assert "**sine**" in _said(at) and "unsure" not in _said(at)
