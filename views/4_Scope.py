@@ -114,13 +114,18 @@ def pick_colour(image_id: str, result) -> tuple[int, int, int] | None:
     if st.session_state.get(COLOUR, 0) >= len(candidates):
         st.session_state[COLOUR] = 0
     left, right = st.columns([3, 2], vertical_alignment="bottom")
+    # Where the automatic reading found no waveform it trusts (a menu, an empty screen), the
+    # colours are offered, not claimed to be traces.
+    trusted = result.found and result.seen_by_network is not False
     choice = left.selectbox(
-        "Several traces show: which one should the network read?",
+        "Several traces show: which one should the network read?"
+        if trusted
+        else "No waveform was found for sure. If one of these colours is a trace, choose it:",
         range(len(candidates)),
         format_func=lambda i: f"{i + 1}: {us.colour_label(*candidates[i])}",
         key=COLOUR,
     )
-    right.image(render.swatches([c for c, _ in candidates]), caption="candidates 1, 2, …")
+    right.image(render.swatches([c for c, _ in candidates]), caption="the colours 1, 2, … listed")
     # The first candidate is the automatic reading's own trace: reading it again by its colour
     # alone would drop what found it (the plot area, the segmentation network's trace).
     return None if choice == 0 else tuple(candidates[choice][0])

@@ -270,3 +270,22 @@ def test_an_answer_unsure_because_of_its_mirror_images_says_why():
         example, experiment=dataclasses.replace(example.experiment, waveforms=waves)
     )
     assert "when reversed in time, and" in mirror_reason(upright, said, confident=True)
+
+
+def test_colours_of_a_picture_without_a_waveform_are_offered_not_called_traces(shipped_examples):
+    import io
+
+    from PIL import Image
+
+    from core.data.looks import render_capture
+
+    def shown(look: str, cls: str, seed: int):
+        buf = io.BytesIO()
+        Image.fromarray(render_capture(look, cls, seed).image).save(buf, format="PNG")
+        at = _upload(_page(), f"{look}.png", buf.getvalue())
+        return at.selectbox(key="scope_colour")
+
+    menu = shown("screen", "none", 5)  # a menu screen: two colours, no waveform
+    assert menu.label.startswith("No waveform was found for sure") and len(menu.options) >= 2
+    sine = shown("photo", "sine", 0)  # a photographed sine beside a second channel
+    assert sine.label == "Several traces show: which one should the network read?"
