@@ -147,7 +147,9 @@ def show_stages(result, image_id: str, rgb) -> None:
     captions[3] += f" ({size}×{size})"
     for col, image, caption in zip(cols, images, captions):
         col.image(image, caption=caption, width="stretch")
-    for warning in result.warnings:
+    # Where no trace was found the page says so once, with what to do (main); the reading's own
+    # notes say the same in other words.
+    for warning in result.warnings if result.found else ():
         st.warning(warning)
 
 

@@ -279,13 +279,16 @@ def test_colours_of_a_picture_without_a_waveform_are_offered_not_called_traces(s
 
     from core.data.looks import render_capture
 
-    def shown(look: str, cls: str, seed: int):
+    def shown(look: str, cls: str, seed: int) -> AppTest:
         buf = io.BytesIO()
         Image.fromarray(render_capture(look, cls, seed).image).save(buf, format="PNG")
-        at = _upload(_page(), f"{look}.png", buf.getvalue())
-        return at.selectbox(key="scope_colour")
+        return _upload(_page(), f"{look}.png", buf.getvalue())
 
-    menu = shown("screen", "none", 5)  # a menu screen: two colours, no waveform
+    at = shown("screen", "none", 5)  # a menu screen: two colours, no waveform
+    menu = at.selectbox(key="scope_colour")
     assert menu.label.startswith("No waveform was found for sure") and len(menu.options) >= 2
-    sine = shown("photo", "sine", 0)  # a photographed sine beside a second channel
+    # ... and it is said once, with what to do, not once per part of the reading
+    (said,) = [w.value for w in at.warning]
+    assert said.startswith("No waveform trace was found: click on the trace")
+    sine = shown("photo", "sine", 0).selectbox(key="scope_colour")  # beside a second channel
     assert sine.label == "Several traces show: which one should the network read?"
