@@ -142,6 +142,13 @@ def _pick_trace(idx, hist, bg_lab, target, f, plain_image):
             dist = [np.linalg.norm(g["disc"] - t_disc, axis=1).min() for g in groups]
             if dist and min(dist) < 0.35:
                 g = groups[int(np.argmin(dist))]
+                # Only the group's colours of the hue asked for: a group may hold a trace and
+                # the grid it runs along (they share long borders in a photo), and a click on
+                # the trace asks for the trace.
+                lut = g["lut"] & (np.linalg.norm(_PAL["disc"] - t_disc, axis=1) < 0.35)
+                if hist[lut].sum() < 0.5 * hist[g["lut"]].sum():
+                    rgb = _to_rgb(np.average(lab[lut], axis=0, weights=hist[lut]))
+                    return lut, rgb, candidates, []
                 return g["lut"], g["rgb"], candidates, []
         lut = fg & (np.linalg.norm(lab - t_lab, axis=1) < 40)
         if not hist[lut].any():
