@@ -131,9 +131,10 @@ def pick_colour(image_id: str, result) -> tuple[int, int, int] | None:
     return None if choice == 0 else tuple(candidates[choice][0])
 
 
-def show_stages(result, image_id: str, rgb) -> None:
+def show_stages(result, image_id: str, rgb, chosen: bool = False) -> None:
     """The reading's four stages; the first is the picture as read (`rgb`, whose pixels the crop
-    box is in: an automatic reading of a large photo works on a smaller copy of it)."""
+    box is in: an automatic reading of a large photo works on a smaller copy of it). chosen: the
+    reading is of a colour or box the user chose, whose notes say what it found there."""
     cols = st.columns(4)
     images = (
         us.outlined(image_id, rgb, result.crop_box),
@@ -147,9 +148,9 @@ def show_stages(result, image_id: str, rgb) -> None:
     captions[3] += f" ({size}×{size})"
     for col, image, caption in zip(cols, images, captions):
         col.image(image, caption=caption, width="stretch")
-    # Where no trace was found the page says so once, with what to do (main); the reading's own
-    # notes say the same in other words.
-    for warning in result.warnings if result.found else ():
+    # Where the automatic reading found no trace the page says so once, with what to do (main);
+    # its own notes say the same in other words.
+    for warning in result.warnings if result.found or chosen else ():
         st.warning(warning)
 
 
@@ -201,7 +202,7 @@ def main() -> None:
         image_id, rgb, result.crop_box, key=POINTER, crop_keys=CROP_KEYS, manual_key=MANUAL
     )
     st.subheader(f"From screenshot to network input: {name}")
-    show_stages(result, image_id, rgb)
+    show_stages(result, image_id, rgb, chosen=bool(crop or clicked or listed))
     if not result.found:
         st.warning(
             "No waveform trace was found: click on the trace in the picture above, "

@@ -146,7 +146,7 @@ def _pick_trace(idx, hist, bg_lab, target, f, plain_image):
                 # the grid it runs along (they share long borders in a photo), and a click on
                 # the trace asks for the trace.
                 lut = g["lut"] & (np.linalg.norm(_PAL["disc"] - t_disc, axis=1) < 0.35)
-                if hist[lut].sum() < 0.5 * hist[g["lut"]].sum():
+                if 0 < hist[lut].sum() < 0.5 * hist[g["lut"]].sum():
                     rgb = _to_rgb(np.average(lab[lut], axis=0, weights=hist[lut]))
                     return lut, rgb, candidates, []
                 return g["lut"], g["rgb"], candidates, []
