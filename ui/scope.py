@@ -257,11 +257,11 @@ def mirror_reason(predictor: Predictor, said: dict, confident: bool) -> str | No
     if not said["unsure"] or not confident or top < UNSURE_BELOW:
         return None
     turned = "reversed in time" if len(predictor.mirrors) == 1 else (
-        "reversed in time, upside down or both")  # fmt: skip
+        "reversed in time, turned upside down, or both")  # fmt: skip
     kinds = ", ".join(predictor.classes[:-1]) + f" or {predictor.classes[-1]}"
     return (
-        f"Why unsure at {top:.0%}: a {kinds} is one still when {turned}, and a network that "
-        "knows the shape says so of those mirror images too. Averaged over this trace and its "
+        f"Why unsure at {top:.0%}: a {kinds} stays one when {turned}, so a network that knows "
+        "the shape gives those mirror images the same answer. Averaged over this trace and its "
         f"mirror images it says {said['label']} at {said['mirrored']:.0%} only: a guess about "
         "a shape it was not taught."
     )

@@ -257,7 +257,7 @@ def test_an_answer_unsure_because_of_its_mirror_images_says_why():
     probs = {"square": 0.1, "gaussian": 0.12, "sine": 0.78}
     said = {"label": "sine", "unsure": True, "probabilities": probs, "mirrored": 0.41}
     why = mirror_reason(example, said, confident=True)
-    assert "78%" in why and "sine at 41%" in why and "upside down or both" in why
+    assert "78%" in why and "sine at 41%" in why and "upside down, or both" in why
     assert "square, gaussian or sine" in why
     # Not the reason: a sure answer, a low top probability, a reading not trusted.
     assert mirror_reason(example, said | {"unsure": False}, confident=True) is None
@@ -269,7 +269,7 @@ def test_an_answer_unsure_because_of_its_mirror_images_says_why():
     upright = dataclasses.replace(
         example, experiment=dataclasses.replace(example.experiment, waveforms=waves)
     )
-    assert "when reversed in time, and" in mirror_reason(upright, said, confident=True)
+    assert "when reversed in time, so" in mirror_reason(upright, said, confident=True)
 
 
 def test_colours_of_a_picture_without_a_waveform_are_offered_not_called_traces(shipped_examples):
