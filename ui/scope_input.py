@@ -227,12 +227,13 @@ def batch_section(predictor: Predictor | None, run_key: str, key: str) -> None:
             bar.progress((i + 1) / min(len(files), MAX_BATCH), text=f"Read {f.name}")
         bar.empty()
         classes = predictor.classes
-        config = {
-            c: st.column_config.ProgressColumn(c, min_value=0.0, max_value=1.0, format="percent")
-            for c in classes
-        }
+        # Whole percentages (a "percent" format shows 19.39% beside 0%): the bars' numbers only.
+        bar = {"min_value": 0, "max_value": 100, "format": "%.0f"}
+        config = {c: st.column_config.ProgressColumn(f"{c} (%)", **bar) for c in classes}
         config["refused"] = st.column_config.TextColumn("refused", width="large")
-        st.dataframe(answers_table(answers, classes), hide_index=True, column_config=config)
+        table = answers_table(answers, classes)
+        table[classes] = table[classes].astype(float) * 100
+        st.dataframe(table, hide_index=True, column_config=config)
         refused = sum(1 for a in answers if a["refused"])
         unsure = sum(1 for a in answers if a["unsure"] and not a["refused"])
         st.caption(

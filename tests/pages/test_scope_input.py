@@ -93,6 +93,8 @@ def test_batch_upload_gives_a_row_per_file_and_says_what_was_refused(shipped_exa
     summary = [c.value for c in at.caption if "files:" in c.value]
     assert summary == ["2 files: 1 answered, 0 unsure, 1 refused."]
     assert len(at.dataframe) == 1 and len(at.dataframe[0].value) == 2
+    table = at.dataframe[0].value  # probabilities as percentages, shown whole
+    assert 50 < table.loc[0, "sine"] <= 100 and table.loc[1, "refused"]
 
 
 def test_camera_switch_and_a_click_state_leave_the_page_working(trained_run):
