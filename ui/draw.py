@@ -13,7 +13,7 @@ from core.capture.curves import drawing_to_input, samples_to_input
 from core.capture.scopecsv import ScopeCSVError, ScopeTrace, read_scope_csv
 from core.interpret.features import feature_maps
 from core.training.predict import Predictor, training_thickness
-from ui.scope import mirror_reason, probability_chart
+from ui.scope import probability_chart, show_answer
 
 CANVAS_W, CANVAS_H = 600, 300
 PEN, CSV_UPLOAD, CHANNEL = "draw_pen", "draw_csv", "draw_channel"
@@ -111,20 +111,12 @@ def samples_chart(trace: ScopeTrace, channel: str, most: int = 2000) -> alt.Char
 def network_view(predictor: Predictor, x: np.ndarray) -> None:
     """The network input, the answer (unsure where it is none of the shapes the network knows, as
     the Scope page answers) with its probabilities, and every first-layer feature map."""
-    said = predictor.predict(x[None])[0]
-    probs = list(said["probabilities"].values())
-    winner, top = said["label"], max(probs)
+    said = predictor.predict(x[None])[0]  # unsure for a triangle, a ramp: shapes not taught
     left, right = st.columns([1, 2], gap="large")
     left.image(render.image_png(x, upscale=3), caption="network input", width=300)
     with right:
-        if said["unsure"]:  # a triangle, a ramp: none of the shapes it was taught
-            st.markdown(f"### The network says: **unsure**, none of the shapes it knows "
-                        f"(closest: {winner}, {top:.0%})")  # fmt: skip
-            why = mirror_reason(predictor, said, confident=True)
-            if why:
-                st.caption(why)
-        else:
-            st.markdown(f"### The network says: **{winner}** ({top:.0%})")
+        show_answer(predictor, said, confident=True, heading="### ")
+        probs = list(said["probabilities"].values())
         st.altair_chart(probability_chart(predictor.classes, probs), key="draw_probs")
     conv = predictor.model.conv1
     weights = conv.weight.detach().cpu().numpy()  # (k, 1, K, K)

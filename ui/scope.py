@@ -267,6 +267,21 @@ def mirror_reason(predictor: Predictor, said: dict, confident: bool) -> str | No
     )
 
 
+def show_answer(predictor: Predictor, said: dict, confident: bool, heading: str = "") -> None:
+    """'The network says: sine (97%)', or unsure with the closest class (and, where its mirror
+    images are the reason, why), for an answer `said` (predict.answer or Predictor.predict).
+    heading: a Markdown heading prefix ('### ') where the answer is the page's headline."""
+    top = max(said["probabilities"].values())
+    if not said["unsure"]:
+        st.markdown(f"{heading}The network says: **{said['label']}** ({top:.0%})")
+        return
+    st.markdown(f"{heading}The network says: **unsure**, none of the shapes it knows (closest: "
+                f"{said['label']}, {top:.0%}).")  # fmt: skip
+    why = mirror_reason(predictor, said, confident)
+    if why:
+        st.caption(why)
+
+
 def prediction_section(predictor, result) -> None:
     if predictor is None:
         st.info("This run has no saved network yet (it is written when training ends).")
@@ -275,18 +290,8 @@ def prediction_section(predictor, result) -> None:
         st.info("No trace was found, so there is nothing to classify.")
         return
     said = answer(predictor, result)
+    show_answer(predictor, said, result.confident)
     probs = list(said["probabilities"].values())
-    winner, top = said["label"], max(probs)
-    if said["unsure"]:
-        st.markdown(
-            f"The network says: **unsure**, none of the shapes it knows (closest: {winner}, "
-            f"{top:.0%})."
-        )
-        why = mirror_reason(predictor, said, result.confident)
-        if why:
-            st.caption(why)
-    else:
-        st.markdown(f"The network says: **{winner}** ({top:.0%})")
     st.altair_chart(probability_chart(predictor.classes, probs), key="scope_probs")
     st.caption("This is the run's final network, whatever snapshot the maps below use.")
 

@@ -228,8 +228,8 @@ def batch_section(predictor: Predictor | None, run_key: str, key: str) -> None:
         bar.empty()
         classes = predictor.classes
         # Whole percentages (a "percent" format shows 19.39% beside 0%): the bars' numbers only.
-        bar = {"min_value": 0, "max_value": 100, "format": "%.0f"}
-        config = {c: st.column_config.ProgressColumn(f"{c} (%)", **bar) for c in classes}
+        scale = {"min_value": 0, "max_value": 100, "format": "%.0f"}
+        config = {c: st.column_config.ProgressColumn(f"{c} (%)", **scale) for c in classes}
         config["refused"] = st.column_config.TextColumn("refused", width="large")
         table = answers_table(answers, classes)
         table[classes] = table[classes].astype(float) * 100
