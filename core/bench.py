@@ -23,7 +23,9 @@ TARGETS = {
     "photo_seconds": 1.0,  # s for a 4000x3000 phone photo (JPEG)
     "dev_in_class_right": 0.9,  # fraction of in-class real captures answered right
     "dev_out_of_class_unsure": 0.8,  # fraction of other/none real captures answered unsure
+    "generated_look_right": 0.95,  # per look: in-class right plus other/none unsure
 }
+GENERATED = (300, 40_000)  # captures (50 per look) and the first seed; quick mode: 12
 DEV_SET = Path(__file__).resolve().parents[2] / "shared" / "real-captures" / "dev"
 
 
@@ -126,6 +128,25 @@ def bench_dev_set(quick: bool, folder: Path = DEV_SET) -> list[dict]:
     return rows
 
 
+def bench_generated(quick: bool) -> list[dict]:
+    """The shipped example run on generated captures in every look (core.data.looks): per look,
+    the captures answered right (in-class right, other/none unsure) of those drawn."""
+    from core.training.captures import classify_generated
+    from core.training.predict import EXAMPLE_RUN, load_predictor
+
+    n, seed = (12, GENERATED[1]) if quick else GENERATED
+    answers = classify_generated(load_predictor(EXAMPLE_RUN), n, seed)
+    t = TARGETS["generated_look_right"]
+    rows = []
+    for look in dict.fromkeys(a.kind for a in answers):
+        mine = [a for a in answers if a.kind == look]
+        right = sum(a.outcome == "right" for a in mine)
+        ok = None if quick else right >= t * len(mine)
+        name = f"generated {look}: right (seeds {seed}-{seed + n - 1})"
+        rows.append(_row(name, f"{right}/{len(mine)}", "", f">= {t:.0%}", ok))
+    return rows
+
+
 def run_benchmarks(quick: bool = False) -> list[dict]:
     """All measurements; quick=True shrinks them for a smoke test."""
     torch.manual_seed(0)
@@ -137,6 +158,7 @@ def run_benchmarks(quick: bool = False) -> list[dict]:
         rows.extend(bench_paper(quick, root, budget=secs))
     rows.extend(bench_capture(quick))
     rows.extend(bench_dev_set(quick))
+    rows.extend(bench_generated(quick))
     rows.append(_row("torch threads", torch.get_num_threads(), ""))
     return rows
 

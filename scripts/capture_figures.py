@@ -27,8 +27,9 @@ sys.path.insert(0, str(ROOT))
 
 from core.capture import capture_file  # noqa: E402
 from core.capture.search import read_capture  # noqa: E402
-from core.data.looks import LOOKS, render_capture  # noqa: E402
+from core.data.looks import KIND_OF_LOOK  # noqa: E402
 from core.data.variants import VARIANTS, everyday_variants  # noqa: E402
+from core.training.captures import classify_generated  # noqa: E402
 from core.training.predict import (  # noqa: E402
     load_predictor,
     recognised,
@@ -146,23 +147,14 @@ def dev_variants(pred, folder: Path) -> str:
 
 
 def generated(pred, n: int, seed: int) -> str:
-    rows = []
-    classes = list(pred.classes)
-    for i in range(n):
-        look = LOOKS[i % len(LOOKS)]
-        pool = [*classes, "other", "none"]
-        cls = pool[(i // len(LOOKS)) % len(pool)]
-        cap = render_capture(look, cls, seed + i)
-        out, _ = answer(pred, cap.image)
-        rows.append((f"{cap.kind}", score(out, set(cap.labels), set(classes)), bool(cap.labels)))
-        rows.append((f"look:{look}", rows[-1][1], rows[-1][2]))
-    by_kind = [r for r in rows if not r[0].startswith("look:")]
-    lines = [table(f"generated looks ({n} captures, seed {seed})", by_kind)]
+    classes = set(pred.classes)
+    answers = classify_generated(pred, n, seed)
+    rows = [(KIND_OF_LOOK[a.kind], a.outcome, bool(set(a.labels) & classes)) for a in answers]
+    lines = [table(f"generated looks ({n} captures, seed {seed})", rows)]
     per_look = defaultdict(lambda: [0, 0])
-    for k, outcome, _ in rows:
-        if k.startswith("look:"):
-            per_look[k[5:]][0] += outcome == "right"
-            per_look[k[5:]][1] += 1
+    for a in answers:
+        per_look[a.kind][0] += a.outcome == "right"
+        per_look[a.kind][1] += 1
     lines.append("per look right: " + ", ".join(
         f"{k} {a}/{b}" for k, (a, b) in per_look.items()))  # fmt: skip
     return "\n".join(lines)

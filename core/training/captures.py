@@ -21,7 +21,7 @@ from pathlib import Path
 from core.capture.formats import sniff_format
 from core.capture.imagefile import SUPPORTED_EXTENSIONS
 from core.errors import LabError
-from core.training.predict import Predictor, predict_file
+from core.training.predict import Predictor, predict_capture, predict_file
 
 OUT_OF_CLASS = ("other", "none")
 GROUPS = ("in-class", "out-of-class", "unlabelled")
@@ -142,6 +142,30 @@ def answer_image(
         answer.unsure = bool(r.get("unsure", False))
     answer.outcome = outcome(answer, predictor.classes)
     return answer
+
+
+def classify_generated(predictor: Predictor, n: int, seed: int) -> list[Answer]:
+    """An Answer for each of n generated captures (core.data.looks), cycling through the looks
+    and, per look, through the run's classes, "other" (a distractor shape) and "none" (a screen
+    or plot without a trace), seeded from `seed`; each Answer's kind is its look and its file
+    the capture's name (look:class:seed). The captures are read as `predict` reads a picture."""
+    from core.data.looks import LOOKS, render_capture
+    from core.data.waveforms import CLASSES
+
+    pool = [*(c for c in predictor.classes if c in CLASSES[:3]), *OUT_OF_CLASS]
+    answers = []
+    for i in range(n):
+        look, cls = LOOKS[i % len(LOOKS)], pool[(i // len(LOOKS)) % len(pool)]
+        cap = render_capture(look, cls, seed + i)
+        # Every class a visible trace shows is a right answer; with none, "other" or "none".
+        labels = cap.labels or (cap.label,)
+        answer = Answer(file=f"{look}:{cls}:{seed + i}", kind=look, labels=labels)
+        r = predict_capture(predictor, cap.image)
+        answer.label, answer.probabilities = r["label"], r["probabilities"]
+        answer.unsure = bool(r["unsure"])
+        answer.outcome = outcome(answer, predictor.classes)
+        answers.append(answer)
+    return answers
 
 
 def tally(answers: list[Answer], classes: list[str]) -> list[dict]:

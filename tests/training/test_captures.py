@@ -11,10 +11,19 @@ from PIL import Image
 
 import core.training.captures as captures
 from core.cli import main
+from core.data.looks import LOOKS, render_capture
 from core.data.scope_samples import demo_screenshot
 from core.errors import LabError
-from core.training.captures import Answer, classify_folder, image_files, outcome, read_labels, tally
-from core.training.predict import EXAMPLE_RUN, load_predictor
+from core.training.captures import (
+    Answer,
+    classify_folder,
+    classify_generated,
+    image_files,
+    outcome,
+    read_labels,
+    tally,
+)
+from core.training.predict import EXAMPLE_RUN, load_predictor, predict_capture
 
 CLASSES = ["square", "gaussian", "sine"]
 
@@ -133,6 +142,46 @@ def test_classify_folder_with_the_example_run(folder, example):
         assert a.refused is None and a.label in CLASSES
         assert sum(a.probabilities.values()) == pytest.approx(1, abs=1e-4)
     assert by["square-bmp-named.png"].label == "square"
+
+
+@pytest.fixture(scope="module")
+def generated(example):
+    """30 generated captures: each look in turn, then the next of square, gaussian, sine, other
+    and none."""
+    return classify_generated(example, 30, 7000)
+
+
+def test_classify_generated_cycles_looks_and_classes(example, generated):
+    """Labels come from what the capture shows, and each answer is predict's for that picture."""
+    answers = generated[:18]
+    assert [a.kind for a in answers[:6]] == list(LOOKS)
+    assert [a.file for a in answers[::6]] == ["screen:square:7000", "screen:gaussian:7006",
+                                              "screen:sine:7012"]  # fmt: skip
+    for a in answers:
+        look, cls, seed = a.file.split(":")
+        cap = render_capture(look, cls, int(seed))
+        assert cls in a.labels and set(a.labels) == set(cap.labels)
+        assert a.outcome in ("right", "wrong", "unsure")
+    a = answers[4]  # a drawing of a square: the answer is predict's for the same picture
+    said = predict_capture(example, render_capture("drawing", "square", 7004).image)
+    assert (a.label, a.unsure) == (said["label"], said["unsure"])
+    assert a.probabilities == pytest.approx(said["probabilities"])
+    rows = {(r["kind"], r["group"]): r for r in tally(answers, example.classes)}
+    assert rows[("all", "in-class")]["images"] == 18
+
+
+def test_classify_generated_labels_other_and_none_out_of_class(example, generated):
+    """The fourth and fifth rounds draw a distractor shape and no trace: where no visible trace
+    shows one of the run's classes, the label is "other" or "none", and right means unsure."""
+    answers = generated
+    for a in answers[18:]:
+        look, cls, seed = a.file.split(":")
+        assert cls in ("other", "none")
+        if set(a.labels) & set(example.classes):  # another channel shows a class
+            continue
+        assert a.labels == (cls,)
+        assert a.outcome == ("right" if a.unsure else "wrong")
+    assert any(a.labels == ("none",) for a in answers)
 
 
 def test_the_captures_command(folder, capsys):
