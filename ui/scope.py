@@ -6,6 +6,7 @@ from __future__ import annotations
 import colorsys
 import dataclasses
 import hashlib
+import math
 from pathlib import Path
 
 import altair as alt
@@ -20,6 +21,7 @@ from core.capture.pointer import in_box
 from core.errors import LabError
 from core.interpret.snapshot import HEAT_EXPLANATION, HEAT_LABELS, HEAT_METHODS
 from core.training.predict import (
+    MIRRORED_BELOW,
     UNSURE_BELOW,
     Predictor,
     answer,
@@ -213,7 +215,9 @@ def trace_label(predictor: Predictor | None, i: int, reading: CaptureResult, hei
         return name
     said = answer(predictor, reading)
     top = max(said["probabilities"].values())
-    return f"{name} ({'unsure' if said['unsure'] else said['label']}, {top:.0%})"
+    if said["unsure"]:
+        return f"{name} (unsure, {percent(top, UNSURE_BELOW)})"
+    return f"{name} ({said['label']}, {top:.0%})"
 
 
 def colour_label(rgb, fraction: float) -> str:
@@ -250,6 +254,14 @@ def probability_chart(classes: list[str], probs) -> alt.Chart:
 
 
 # -- what the network says about a capture, and where it looks ----------------------------------
+def percent(p: float, below: float | None = None) -> str:
+    """A probability as a whole percentage, or with one decimal where it is under `below` (a
+    threshold of the unsure rule) but would round up to it: 69.8% is unsure, "70%" reads as not."""
+    if below is not None and p < below and round(100 * p) >= round(100 * below):
+        return f"{math.floor(1000 * p) / 10:.1f}%"  # cut, not rounded: 69.96% is 69.9%
+    return f"{p:.0%}"
+
+
 def mirror_reason(predictor: Predictor, said: dict, confident: bool) -> str | None:
     """Why an answer sure enough of its class (`said`, from predict.answer) is unsure all the
     same: it does not survive the trace's mirror images. None where that is not the reason."""
@@ -262,7 +274,7 @@ def mirror_reason(predictor: Predictor, said: dict, confident: bool) -> str | No
     return (
         f"Why unsure at {top:.0%}: a {kinds} stays one when {turned}, so a network that knows "
         "the shape gives those mirror images the same answer. Averaged over this trace and its "
-        f"mirror images it says {said['label']} at {said['mirrored']:.0%} only: a guess about "
+        f"mirror images it says {said['label']} at {percent(said['mirrored'], MIRRORED_BELOW)} only: a guess about "
         "a shape it was not taught."
     )
 
@@ -276,7 +288,7 @@ def show_answer(predictor: Predictor, said: dict, confident: bool, heading: str 
         st.markdown(f"{heading}The network says: **{said['label']}** ({top:.0%})")
         return
     st.markdown(f"{heading}The network says: **unsure**, none of the shapes it knows (closest: "
-                f"{said['label']}, {top:.0%}).")  # fmt: skip
+                f"{said['label']}, {percent(top, UNSURE_BELOW)}).")  # fmt: skip
     why = mirror_reason(predictor, said, confident)
     if why:
         st.caption(why)
