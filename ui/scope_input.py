@@ -197,14 +197,15 @@ def answers_table(answers: list[dict], classes: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["file", "class", "unsure", *classes, "refused"])
 
 
-def batch_section(predictor: Predictor | None, run_key: str, key: str) -> None:
-    """An uploader for several captures and a table of the network's answers."""
+def batch_section(predictor: Predictor | None, run_key: str, key: str):
+    """An uploader for several captures and a table of the network's answers; returns the file
+    the user chose to look at closer (an UploadedFile), or None to keep the single picture."""
     if not st.toggle(
         "Classify several captures at once",
         key=f"{key}_on",
         help="A table with a row per file: its class, how sure, or why it was refused.",
     ):
-        return
+        return None
     with st.container(border=True):
         files = st.file_uploader(
             f"Upload several captures (up to {MAX_BATCH})",
@@ -214,10 +215,10 @@ def batch_section(predictor: Predictor | None, run_key: str, key: str) -> None:
         )
         if not files:
             st.caption("Every file gets a row: its class, how sure, or why it was refused.")
-            return
+            return None
         if predictor is None:
             st.info("Pick a run with a trained network above to classify them.")
-            return
+            return None
         if len(files) > MAX_BATCH:
             st.warning(f"{len(files)} files were uploaded; the first {MAX_BATCH} are classified.")
         bar = st.progress(0.0, text="Reading the captures…")
@@ -240,3 +241,16 @@ def batch_section(predictor: Predictor | None, run_key: str, key: str) -> None:
             f"{len(answers)} files: {len(answers) - refused - unsure} answered, "
             f"{unsure} unsure, {refused} refused."
         )
+        shown = files[:MAX_BATCH]
+        names = [f"{i + 1}: {f.name}" for i, f in enumerate(shown)]
+        i = st.selectbox(
+            "Look closer at one of them",
+            range(len(shown)),
+            index=None,
+            format_func=names.__getitem__,
+            placeholder="Choose a file to see how it was read…",
+            key=f"{key}_closer",
+            help="Its stages, the trace chosen and the network's answer appear below, where "
+            "a click on the trace or a box around the plot can read it again.",
+        )
+        return shown[i] if i is not None and i < len(shown) else None

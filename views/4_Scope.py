@@ -176,7 +176,14 @@ def main() -> None:
             predictor = us.predictor_for(run)
         except (LabError, OSError) as e:
             show_error(e)
-    si.batch_section(predictor, us.run_key(run), BATCH)
+    closer = si.batch_section(predictor, us.run_key(run), BATCH)
+    if closer is not None:  # one file of the batch, looked at as a single upload is
+        try:
+            image_id, rgb = us.read_upload(closer.file_id, closer.name, closer.getvalue())
+        except LabError as e:
+            st.error(str(e))
+            return
+        picked = image_id, closer.name, rgb
     if picked is None:
         return
     image_id, name, rgb = picked

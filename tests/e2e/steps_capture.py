@@ -129,8 +129,10 @@ def scope_photo_click(page: Page, base_url: str, shot: Shot = _no_shot) -> Photo
                      dragged_class)  # fmt: skip
 
 
-def scope_batch(page: Page, base_url: str, files: list[tuple[str, bytes]], shot: Shot = _no_shot):
-    """Switch on 'several captures at once', upload files; returns the summary caption."""
+def scope_batch(page: Page, base_url: str, files: list[tuple[str, bytes]], shot: Shot = _no_shot,
+                closer: str | None = None):  # fmt: skip
+    """Switch on 'several captures at once', upload files; returns the summary caption, and
+    where `closer` names one of the files, the network's answer once it is looked at closer."""
     open_page(page, base_url, "Scope", "Scope: what the network sees")
     choose(page, "Network (run)", "[example]")
     toggle = page.get_by_text("Classify several captures at once", exact=True)
@@ -148,7 +150,18 @@ def scope_batch(page: Page, base_url: str, files: list[tuple[str, bytes]], shot:
     expect(page.locator('[data-testid="stDataFrame"]')).to_have_count(1)
     scroll_to_top_of_view(page.get_by_text("Classify several captures at once", exact=True))
     shot("scope-batch")
-    return summary.inner_text()
+    if closer is None:
+        return summary.inner_text()
+    choose(page, "Look closer at one of them", closer)
+    heading = page.get_by_text(f"From screenshot to network input: {closer}", exact=True)
+    expect(heading).to_be_visible(timeout=TIMEOUT_MS)
+    said = page.get_by_text(re.compile(r"^The network says: "))
+    expect(said).to_be_visible(timeout=TIMEOUT_MS)
+    wait_idle(page)
+    no_exception(page)
+    scroll_to_top_of_view(heading)
+    shot("scope-batch-closer")
+    return summary.inner_text(), said.inner_text()
 
 
 def y4m_video(rgb: np.ndarray, frames: int = 2) -> bytes:

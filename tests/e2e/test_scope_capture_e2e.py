@@ -26,8 +26,9 @@ def test_photo_click_on_the_trace_then_drag_a_crop(page, base_url, shot):
 
 def test_several_captures_at_once_give_a_table(page, base_url, shot):
     files = [(steps.SCOPE_PNG_NAME, steps.scope_png()), ("notes.png", b"not a picture at all\n")]
-    summary = steps_capture.scope_batch(page, base_url, files, shot)
+    summary, said = steps_capture.scope_batch(page, base_url, files, shot, closer=files[0][0])
     assert summary == "2 files: 1 answered, 0 unsure, 1 refused."
+    assert said.startswith("The network says: ")  # the chosen file, read through every stage
 
 
 @pytest.fixture

@@ -95,6 +95,17 @@ def test_batch_upload_gives_a_row_per_file_and_says_what_was_refused(shipped_exa
     assert len(at.dataframe) == 1 and len(at.dataframe[0].value) == 2
     table = at.dataframe[0].value  # probabilities as percentages, shown whole
     assert 50 < table.loc[0, "sine"] <= 100 and table.loc[1, "refused"]
+    # The single picture below is the sample until one of the batch is chosen to look closer at.
+    heads = [h.value for h in at.subheader]
+    assert any(h.startswith("From screenshot") and ": sample " in h for h in heads)
+    at.selectbox(key="scope_batch_closer").set_value(0).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(h.value.endswith(": sine.png") for h in at.subheader)
+    assert any("The network says: **sine**" in m.value for m in at.markdown)
+    at.selectbox(key="scope_batch_closer").set_value(1).run()  # the refused file: its sentence
+    assert not at.exception, [e.value for e in at.exception]
+    assert [e.value for e in at.error] == [table.loc[1, "refused"]]
+    assert not any(h.value.startswith("From screenshot") for h in at.subheader)
 
 
 def test_camera_switch_and_a_click_state_leave_the_page_working(trained_run):
