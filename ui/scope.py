@@ -274,8 +274,8 @@ def mirror_reason(predictor: Predictor, said: dict, confident: bool) -> str | No
     return (
         f"Why unsure at {top:.0%}: a {kinds} stays one when {turned}, so a network that knows "
         "the shape gives those mirror images the same answer. Averaged over this trace and its "
-        f"mirror images it says {said['label']} at {percent(said['mirrored'], MIRRORED_BELOW)} only: a guess about "
-        "a shape it was not taught."
+        f"mirror images it says {said['label']} at {percent(said['mirrored'], MIRRORED_BELOW)} "
+        "only: a guess about a shape it was not taught."
     )
 
 
