@@ -187,14 +187,25 @@ def _answer(run_key: str, file_id: str, name: str, _data: bytes, _predictor: Pre
 
 
 def answers_table(answers: list[dict], classes: list[str]) -> pd.DataFrame:
-    """One row per answer: file, class, unsure, one probability column per class, refused."""
+    """One row per answer: file, the answer in words, unsure, one probability column per class
+    (blank where no trace was read: an empty input's probabilities say nothing), refused."""
     rows = []
     for a in answers:
-        row = {"file": a["file"], "class": a["label"] or "—", "unsure": a["unsure"]}
-        row |= {c: a["probabilities"].get(c) for c in classes}
+        row = {"file": a["file"], "answer": _answer_words(a), "unsure": a["unsure"]}
+        found = a["refused"] is None and a.get("trace_found", True)
+        row |= {c: a["probabilities"].get(c) if found else None for c in classes}
         row["refused"] = a["refused"] or ""
         rows.append(row)
-    return pd.DataFrame(rows, columns=["file", "class", "unsure", *classes, "refused"])
+    return pd.DataFrame(rows, columns=["file", "answer", "unsure", *classes, "refused"])
+
+
+def _answer_words(a: dict) -> str:
+    """'sine', 'unsure (closest: sine)', 'no trace found' or 'refused' for a batch row."""
+    if a["refused"] or a["label"] is None:
+        return "refused"
+    if not a.get("trace_found", True):
+        return "no trace found"
+    return f"unsure (closest: {a['label']})" if a["unsure"] else a["label"]
 
 
 def batch_section(predictor: Predictor | None, run_key: str, key: str):
@@ -241,16 +252,23 @@ def batch_section(predictor: Predictor | None, run_key: str, key: str):
             f"{len(answers)} files: {len(answers) - refused - unsure} answered, "
             f"{unsure} unsure, {refused} refused."
         )
-        shown = files[:MAX_BATCH]
-        names = [f"{i + 1}: {f.name}" for i, f in enumerate(shown)]
-        i = st.selectbox(
+        # Chosen by the file's id, not its place: removing another file never swaps the file.
+        shown = {f.file_id: f for f in files[:MAX_BATCH]}
+        names, seen = {}, {}
+        for fid, f in shown.items():  # by name; a name uploaded twice gets its count
+            seen[f.name] = seen.get(f.name, 0) + 1
+            names[fid] = f.name if seen[f.name] == 1 else f"{f.name} ({seen[f.name]})"
+        if st.session_state.get(f"{key}_closer") not in (None, *shown):
+            st.session_state[f"{key}_closer"] = None  # that file was removed from the batch
+        fid = st.selectbox(
             "Look closer at one of them",
-            range(len(shown)),
+            list(shown),
             index=None,
-            format_func=names.__getitem__,
+            format_func=names.get,
             placeholder="Choose a file to see how it was read…",
             key=f"{key}_closer",
             help="Its stages, the trace chosen and the network's answer appear below, where "
-            "a click on the trace or a box around the plot can read it again.",
+            "a click on the trace or a box around the plot can read it again. Clear the choice "
+            "to see the single upload or sample again.",
         )
-        return shown[i] if i is not None and i < len(shown) else None
+        return shown.get(fid)

@@ -35,6 +35,9 @@ def pick_image(right) -> tuple[str, str, object] | None:
         key=UPLOAD,
         help="A screen capture saved by the scope, or a photo of its screen cropped to the display",
     )
+    if st.session_state.get(f"{BATCH}_on") and st.session_state.get(f"{BATCH}_closer"):
+        st.caption("The picture read below is the batch file chosen under “Look closer”: clear "
+                   "that choice to read this upload or a sample.")  # fmt: skip
     samples = us.sample_files()
     if samples:
         right.selectbox(
@@ -154,6 +157,11 @@ def show_stages(result, image_id: str, rgb, chosen: bool = False) -> None:
         st.warning(warning)
 
 
+def _batch_shown() -> bool:
+    """Whether the batch table is on the page (its switch on, files uploaded)."""
+    return bool(st.session_state.get(f"{BATCH}_on") and st.session_state.get(BATCH))
+
+
 def main() -> None:
     # Valid values on every run, so a rejected upload (an early return) never leaves them empty.
     sticky(uf.MODE, "correlation", uf.MODES)
@@ -184,6 +192,8 @@ def main() -> None:
             st.error(str(e))
             return
         picked = image_id, closer.name, rgb
+    elif picked is not None and picked[0].startswith("sample:") and _batch_shown():
+        return  # the batch is what the page is about now: the sample waits until it is cleared
     if picked is None:
         return
     image_id, name, rgb = picked
@@ -219,6 +229,8 @@ def main() -> None:
         return
     st.subheader("The network's answer")
     us.prediction_section(predictor, result)
+    if not result.found:  # an empty input: flat feature maps would only puzzle
+        return
     st.subheader("What the first layer sees")
     snaps = uk.snapshots_or_say(run)
     if snaps is None:

@@ -38,6 +38,7 @@ class Answer:
     label: str | None = None  # the top class; None where refused
     probabilities: dict[str, float] = field(default_factory=dict)
     unsure: bool = False
+    trace_found: bool = True  # False where no trace was read (the probabilities mean nothing)
     refused: str | None = None  # the sentence saying why
     outcome: str = ""
 
@@ -140,6 +141,7 @@ def answer_image(
     else:
         answer.label, answer.probabilities = r["label"], r["probabilities"]
         answer.unsure = bool(r.get("unsure", False))
+        answer.trace_found = bool(r.get("trace_found", True))
     answer.outcome = outcome(answer, predictor.classes)
     return answer
 
@@ -162,7 +164,7 @@ def classify_generated(predictor: Predictor, n: int, seed: int) -> list[Answer]:
         answer = Answer(file=f"{look}:{cls}:{seed + i}", kind=look, labels=labels)
         r = predict_capture(predictor, cap.image)
         answer.label, answer.probabilities = r["label"], r["probabilities"]
-        answer.unsure = bool(r["unsure"])
+        answer.unsure, answer.trace_found = bool(r["unsure"]), bool(r["trace_found"])
         answer.outcome = outcome(answer, predictor.classes)
         answers.append(answer)
     return answers

@@ -59,11 +59,19 @@ def test_answers_table_has_a_row_per_file_and_a_column_per_class():
          "probabilities": {"square": 0.1, "gaussian": 0.1, "sine": 0.8}},
         {"file": "b.txt", "label": None, "unsure": False, "probabilities": {},
          "refused": "b.txt is not an image (it looks like text)."},
+        {"file": "saw.png", "label": "sine", "unsure": True, "refused": None,
+         "trace_found": True, "probabilities": {"square": 0.1, "gaussian": 0.12, "sine": 0.78}},
+        {"file": "menu.png", "label": "sine", "unsure": True, "refused": None,
+         "trace_found": False, "probabilities": {"square": 0.26, "gaussian": 0.23, "sine": 0.51}},
     ]  # fmt: skip
     df = answers_table(answers, ["square", "gaussian", "sine"])
-    assert list(df.columns) == ["file", "class", "unsure", "square", "gaussian", "sine", "refused"]
-    assert df.loc[0, "sine"] == 0.8 and df.loc[1, "class"] == "—"
+    assert list(df.columns) == ["file", "answer", "unsure", "square", "gaussian", "sine", "refused"]
+    assert df.loc[0, "sine"] == 0.8 and df.loc[0, "answer"] == "sine"
+    assert df.loc[1, "answer"] == "refused"
     assert df.loc[1, "refused"].startswith("b.txt is not an image")
+    # An unsure answer says so in words; with no trace read, its probabilities are left blank.
+    assert df.loc[2, "answer"] == "unsure (closest: sine)" and df.loc[2, "sine"] == 0.78
+    assert df.loc[3, "answer"] == "no trace found" and df.loc[3, ["square", "sine"]].isna().all()
 
 
 def _scope_page():
@@ -95,16 +103,35 @@ def test_batch_upload_gives_a_row_per_file_and_says_what_was_refused(shipped_exa
     assert len(at.dataframe) == 1 and len(at.dataframe[0].value) == 2
     table = at.dataframe[0].value  # probabilities as percentages, shown whole
     assert 50 < table.loc[0, "sine"] <= 100 and table.loc[1, "refused"]
-    # The single picture below is the sample until one of the batch is chosen to look closer at.
-    heads = [h.value for h in at.subheader]
-    assert any(h.startswith("From screenshot") and ": sample " in h for h in heads)
-    at.selectbox(key="scope_batch_closer").set_value(0).run()
+    # Under a batch the sample screen is not analysed: one of the batch is, once chosen.
+    assert not any(h.value.startswith("From screenshot") for h in at.subheader)
+    closer = at.selectbox(key="scope_batch_closer")
+    assert closer.value is None and len(closer.options) == 2
+    assert closer.options == ["sine.png", "notes.png"]
+    ids = [f.file_id for f in at.file_uploader(key="scope_batch").value]  # the options' values
+    closer.set_value(ids[0]).run()
     assert not at.exception, [e.value for e in at.exception]
     assert any(h.value.endswith(": sine.png") for h in at.subheader)
     assert any("The network says: **sine**" in m.value for m in at.markdown)
-    at.selectbox(key="scope_batch_closer").set_value(1).run()  # the refused file: its sentence
+    closer = at.selectbox(key="scope_batch_closer")
+    closer.set_value(ids[1]).run()  # the refused file: its sentence, no stages
     assert not at.exception, [e.value for e in at.exception]
     assert [e.value for e in at.error] == [table.loc[1, "refused"]]
+    assert not any(h.value.startswith("From screenshot") for h in at.subheader)
+    # A file is chosen by itself, not its place: with the first file removed (its ✕ keeps the
+    # others' ids; AppTest's set_value would give every file a new one) the choice stays on it.
+    uploader = at.file_uploader(key="scope_batch")
+    kept = [f for f in uploader.value if f.file_id != ids[0]]
+    uploader._files = [(f.file_id, f.name, f.getvalue(), f.type) for f in kept]
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="scope_batch_closer").value == ids[1]
+    assert at.selectbox(key="scope_batch_closer").options == ["notes.png"]
+    assert [e.value for e in at.error] == [table.loc[1, "refused"]]
+    # The file looked at closer leaves the batch: the choice is cleared, never another file.
+    at.file_uploader(key="scope_batch").set_value(files[:1]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="scope_batch_closer").value is None
     assert not any(h.value.startswith("From screenshot") for h in at.subheader)
 
 
