@@ -79,10 +79,13 @@ def outlined(image_id: str, rgb: np.ndarray, box: tuple[int, int, int, int]) -> 
     return render.with_box(small, tuple(round(v * s) for v in box))
 
 
+SAMPLE_ID = "sample:"  # how a bundled sample's image id begins (read_sample)
+
+
 def read_sample(path: Path) -> tuple[str, np.ndarray]:
     """(image id, uint8 RGB (H, W, 3)) of a bundled sample."""
     data = path.read_bytes()
-    image_id = f"sample:{path.name}:{hashlib.md5(data).hexdigest()}"
+    image_id = f"{SAMPLE_ID}{path.name}:{hashlib.md5(data).hexdigest()}"
     return image_id, _read(image_id, path.name, data)
 
 

@@ -192,7 +192,7 @@ def main() -> None:
             st.error(str(e))
             return
         picked = image_id, closer.name, rgb
-    elif picked is not None and picked[0].startswith("sample:") and _batch_shown():
+    elif picked is not None and picked[0].startswith(us.SAMPLE_ID) and _batch_shown():
         return  # the batch is what the page is about now: the sample waits until it is cleared
     if picked is None:
         return
