@@ -158,7 +158,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 
 def cmd_captures(args: argparse.Namespace) -> int:
-    from core.training.captures import classify_folder, format_tally, tally
+    from core.training.captures import answer_words, classify_folder, format_tally, tally
     from core.training.predict import EXAMPLE_RUN, load_predictor
 
     predictor = load_predictor(args.run or EXAMPLE_RUN)
@@ -180,7 +180,7 @@ def cmd_captures(args: argparse.Namespace) -> int:
         print(f"No images in {args.folder}.")
         return 0
     for a in answers:
-        said = a.refused or f"{a.label}{' (unsure)' if a.unsure else ''}"
+        said = a.refused or answer_words(a.to_dict())
         wanted = f" [{'|'.join(a.labels)}: {a.outcome}]" if a.labels else ""
         print(f"{a.file}: {said}{wanted}")
     print()

@@ -19,7 +19,7 @@ from streamlit_image_coordinates import streamlit_image_coordinates
 
 from core.capture import choose_reading, read_orientations
 from core.capture.pointer import box_from_drag, colour_at, in_box
-from core.training.captures import answer_image
+from core.training.captures import answer_image, answer_words
 from core.training.predict import Predictor
 
 DISPLAY_WIDTH = 900  # pixels of the clickable picture sent to the browser
@@ -191,21 +191,12 @@ def answers_table(answers: list[dict], classes: list[str]) -> pd.DataFrame:
     (blank where no trace was read: an empty input's probabilities say nothing), refused."""
     rows = []
     for a in answers:
-        row = {"file": a["file"], "answer": _answer_words(a), "unsure": a["unsure"]}
+        row = {"file": a["file"], "answer": answer_words(a), "unsure": a["unsure"]}
         found = a["refused"] is None and a.get("trace_found", True)
         row |= {c: a["probabilities"].get(c) if found else None for c in classes}
         row["refused"] = a["refused"] or ""
         rows.append(row)
     return pd.DataFrame(rows, columns=["file", "answer", "unsure", *classes, "refused"])
-
-
-def _answer_words(a: dict) -> str:
-    """'sine', 'unsure (closest: sine)', 'no trace found' or 'refused' for a batch row."""
-    if a["refused"] or a["label"] is None:
-        return "refused"
-    if not a.get("trace_found", True):
-        return "no trace found"
-    return f"unsure (closest: {a['label']})" if a["unsure"] else a["label"]
 
 
 def batch_section(predictor: Predictor | None, run_key: str, key: str):

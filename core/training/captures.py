@@ -46,6 +46,16 @@ class Answer:
         return asdict(self) | {"labels": list(self.labels)}
 
 
+def answer_words(a: dict) -> str:
+    """An Answer (as Answer.to_dict gives it) in words: 'sine', 'unsure (closest: sine)',
+    'no trace found' or 'refused' (the sentence saying why is its `refused`)."""
+    if a["refused"] or a["label"] is None:
+        return "refused"
+    if not a.get("trace_found", True):
+        return "no trace found"
+    return f"unsure (closest: {a['label']})" if a["unsure"] else a["label"]
+
+
 def read_labels(path: str | Path) -> dict[str, tuple[tuple[str, ...], str]]:
     """{file name: (labels, kind family)} from a labels.csv; LabError if it cannot be used."""
     path = Path(path)

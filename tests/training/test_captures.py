@@ -188,6 +188,10 @@ def test_the_captures_command(folder, capsys):
     assert main(["captures", str(folder)]) == 0
     out = capsys.readouterr().out
     assert "notes.png: notes.png is not an image" in out
+    # Each answer in the words the Scope page's batch table uses (a class, or unsure with the
+    # closest, or no trace found).
+    said = dict(line.split(": ", 1) for line in out.splitlines() if ": " in line)
+    assert said["square-bmp-named.png"].startswith("square [square: right]")
     head = out.strip().splitlines()[-9:]
     assert any(line.split()[:2] == ["kind", "group"] for line in head)
     assert any(line.split()[:2] == ["all", "in-class"] for line in head)
@@ -207,3 +211,19 @@ def test_the_captures_command_says_what_is_wrong(tmp_path, capsys):
     assert "is not a folder" in capsys.readouterr().err
     assert main(["captures", str(tmp_path)]) == 0
     assert "No images in" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "answer, want",
+    [
+        ({"label": "sine", "unsure": False, "refused": None}, "sine"),
+        ({"label": "sine", "unsure": True, "refused": None}, "unsure (closest: sine)"),
+        (
+            {"label": "sine", "unsure": True, "refused": None, "trace_found": False},
+            "no trace found",
+        ),
+        ({"label": None, "unsure": False, "refused": "x.png is not an image."}, "refused"),
+    ],
+)
+def test_answer_words(answer, want):
+    assert captures.answer_words(answer) == want
