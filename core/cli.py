@@ -131,7 +131,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from core.training.predict import load_predictor, predict_file
+    from core.training.predict import UNSURE_BELOW, load_predictor, predict_file, shown_probability
 
     predictor = load_predictor(args.run)
     crop, colour = _parse_crop(args.crop), _parse_colour(args.colour)
@@ -149,7 +149,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
         print(json.dumps(results))
     else:
         for r in results:
-            probs = "  ".join(f"{c} {p:.2f}" for c, p in r["probabilities"].items())
+            probs = "  ".join(f"{c} {shown_probability(p, UNSURE_BELOW)}"
+                              for c, p in r["probabilities"].items())  # fmt: skip
             note = "  unsure: none of the shapes this network knows" if r["unsure"] else ""
             if r.get("traces", 1) > 1:
                 note += f"  (of {r['traces']} waveforms read, the one it recognises best)"

@@ -163,3 +163,20 @@ def test_battery_of_bad_and_odd_files_through_the_cli(trained_run, tmp_path, cap
             line = next(c for c in complaints if c.startswith(f"{path}: "))
             assert line.endswith(".") and len(line) < 300
     assert code == 1
+
+
+def test_predict_text_never_prints_an_unsure_probability_as_the_threshold(
+    trained_run, tmp_path, monkeypatch, capsys
+):
+    import core.training.predict as predict
+
+    def answer_at(predictor, path, **_):
+        probs = {"square": 0.698, "gaussian": 0.2, "sine": 0.102}
+        return {"file": str(path), "label": "square", "unsure": True, "probabilities": probs}
+
+    monkeypatch.setattr(predict, "predict_file", answer_at)
+    good = save_waveforms(tmp_path, 1)
+    assert main(["predict", "--run", trained_run["run_dir"], *good]) == 0
+    out = capsys.readouterr().out
+    assert "square 0.698" in out and "0.70" not in out and "unsure" in out
+    assert "gaussian 0.20" in out

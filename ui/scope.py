@@ -6,7 +6,6 @@ from __future__ import annotations
 import colorsys
 import dataclasses
 import hashlib
-import math
 from pathlib import Path
 
 import altair as alt
@@ -28,6 +27,7 @@ from core.training.predict import (
     load_predictor,
     read_automatically,
     recognised,
+    shown_probability,
     training_thickness,
 )
 from core.training.runs import Run
@@ -260,9 +260,7 @@ def probability_chart(classes: list[str], probs) -> alt.Chart:
 def percent(p: float, below: float | None = None) -> str:
     """A probability as a whole percentage, or with one decimal where it is under `below` (a
     threshold of the unsure rule) but would round up to it: 69.8% is unsure, "70%" reads as not."""
-    if below is not None and p < below and round(100 * p) >= round(100 * below):
-        return f"{math.floor(1000 * p) / 10:.1f}%"  # cut, not rounded: 69.96% is 69.9%
-    return f"{p:.0%}"
+    return shown_probability(p, below, percent=True)
 
 
 def mirror_reason(predictor: Predictor, said: dict, confident: bool) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,17 @@ UNSURE_BELOW = 0.70
 # recipe: against the top probability alone at 0.75, more of both in-class images answered
 # right and other shapes answered unsure (scripts/capture_figures.py).
 MIRRORED_BELOW = 0.5
+
+
+def shown_probability(p: float, below: float | None = None, *, percent: bool = False) -> str:
+    """A probability as text, to two decimals (or a whole percentage); with one digit more,
+    cut rather than rounded, where it is under `below` (one of the unsure rule's thresholds)
+    but would round up to it: 0.698 is unsure, and "0.70" (or "70%") would read as not."""
+    scale = 100
+    if below is not None and p < below and round(scale * p) >= round(scale * below):
+        cut = math.floor(10 * scale * p) / (10 * scale)  # 0.69996 is 0.699, not 0.700
+        return f"{100 * cut:.1f}%" if percent else f"{cut:.3f}"
+    return f"{p:.0%}" if percent else f"{p:.2f}"
 
 
 def is_unsure(

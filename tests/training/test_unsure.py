@@ -16,6 +16,7 @@ from core.training.predict import (
     is_unsure,
     load_predictor,
     mirror_axes,
+    shown_probability,
 )
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "runs" / "example-fast"
@@ -24,6 +25,21 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "runs" / "example-f
 @pytest.fixture(scope="module")
 def example():
     return load_predictor(EXAMPLE)
+
+
+@pytest.mark.parametrize(
+    "p, below, percent, want",
+    [
+        (0.698, UNSURE_BELOW, False, "0.698"),  # "0.70" would read as sure
+        (0.69996, UNSURE_BELOW, False, "0.699"),  # cut, not rounded up to 0.700
+        (0.694, UNSURE_BELOW, False, "0.69"),
+        (0.70, UNSURE_BELOW, False, "0.70"),
+        (0.698, UNSURE_BELOW, True, "69.8%"),
+        (0.698, None, False, "0.70"),
+    ],
+)
+def test_shown_probability_never_reads_as_past_a_threshold_it_is_under(p, below, percent, want):
+    assert shown_probability(p, below, percent=percent) == want
 
 
 def test_rule_uses_the_top_probability_and_the_trace():
