@@ -202,19 +202,23 @@ def answers_table(answers: list[dict], classes: list[str]) -> pd.DataFrame:
 def batch_section(predictor: Predictor | None, run_key: str, key: str):
     """An uploader for several captures and a table of the network's answers; returns the file
     the user chose to look at closer (an UploadedFile), or None to keep the single picture."""
-    if not st.toggle(
+    # A folded expander still holds its uploader, so folding it away and back keeps the files
+    # (a switch that removed the uploader would drop them); folded, nothing is read or shown.
+    box = st.expander(
         "Classify several captures at once",
         key=f"{key}_on",
-        help="A table with a row per file: its class, how sure, or why it was refused.",
-    ):
-        return None
-    with st.container(border=True):
+        on_change="rerun",
+        icon=":material/table_rows:",
+    )
+    with box:
         files = st.file_uploader(
             f"Upload several captures (up to {MAX_BATCH})",
             accept_multiple_files=True,
             key=key,
             help="Each is read and classified on its own; the table says which were refused.",
         )
+        if not box.open:
+            return None
         if not files:
             st.caption("Every file gets a row: its class, how sure, or why it was refused.")
             return None
@@ -240,7 +244,8 @@ def batch_section(predictor: Predictor | None, run_key: str, key: str):
         refused = sum(1 for a in answers if a["refused"])
         unsure = sum(1 for a in answers if a["unsure"] and not a["refused"])
         st.caption(
-            f"{len(answers)} files: {len(answers) - refused - unsure} answered, "
+            f"{len(answers)} file{'s' if len(answers) != 1 else ''}: "
+            f"{len(answers) - refused - unsure} answered, "
             f"{unsure} unsure, {refused} refused."
         )
         # Chosen by the file's id, not its place: removing another file never swaps the file.

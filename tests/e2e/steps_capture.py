@@ -143,7 +143,7 @@ def scope_batch(page: Page, base_url: str, files: list[tuple[str, bytes]], shot:
     uploader.locator(UPLOAD_INPUT).set_input_files(
         files=[{"name": n, "mimeType": "image/png", "buffer": b} for n, b in files]
     )
-    summary = page.get_by_text(re.compile(r"^\d+ files: \d+ answered, \d+ unsure, \d+ refused\."))
+    summary = page.get_by_text(re.compile(r"^\d+ files?: \d+ answered, \d+ unsure, \d+ refused\."))
     expect(summary).to_be_visible(timeout=TIMEOUT_MS)
     wait_idle(page)
     no_exception(page)

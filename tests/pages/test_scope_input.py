@@ -90,7 +90,8 @@ def test_batch_upload_gives_a_row_per_file_and_says_what_was_refused(shipped_exa
     from core.data.scope_samples import sample_png
 
     at = _scope_page()
-    at.toggle(key="scope_batch_on").set_value(True).run()
+    at.session_state["scope_batch_on"] = True  # the user unfolds "Classify several captures"
+    at.run()
     assert not at.exception
     files = [
         ("sine.png", sample_png("sine"), "image/png"),
@@ -98,7 +99,7 @@ def test_batch_upload_gives_a_row_per_file_and_says_what_was_refused(shipped_exa
     ]
     at.file_uploader(key="scope_batch").set_value(files).run()
     assert not at.exception, [e.value for e in at.exception]
-    summary = [c.value for c in at.caption if "files:" in c.value]
+    summary = [c.value for c in at.caption if " answered, " in c.value]
     assert summary == ["2 files: 1 answered, 0 unsure, 1 refused."]
     assert len(at.dataframe) == 1 and len(at.dataframe[0].value) == 2
     table = at.dataframe[0].value  # probabilities as percentages, shown whole
@@ -128,6 +129,19 @@ def test_batch_upload_gives_a_row_per_file_and_says_what_was_refused(shipped_exa
     assert at.selectbox(key="scope_batch_closer").value == ids[1]
     assert at.selectbox(key="scope_batch_closer").options == ["notes.png"]
     assert [e.value for e in at.error] == [table.loc[1, "refused"]]
+    # Folded away, the batch is neither read nor shown and the sample is back; unfolded again,
+    # the same files are there (a folded section keeps its uploader).
+    at.session_state["scope_batch_on"] = False
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.dataframe and not any("files:" in c.value for c in at.caption)
+    assert any(h.value.startswith("From screenshot") for h in at.subheader)
+    at.session_state["scope_batch_on"] = True
+    at.run()
+    assert [f.name for f in at.file_uploader(key="scope_batch").value] == ["notes.png"]
+    assert [c.value for c in at.caption if " answered, " in c.value] == [
+        "1 file: 0 answered, 0 unsure, 1 refused."
+    ]
     # The file looked at closer leaves the batch: the choice is cleared, never another file.
     at.file_uploader(key="scope_batch").set_value(files[:1]).run()
     assert not at.exception, [e.value for e in at.exception]
