@@ -153,8 +153,8 @@ def _traced(small: np.ndarray, prob: np.ndarray | None):
 def trace_bands(mask: np.ndarray, gap: float = 0.02, cover: float = 0.3) -> list[tuple[int, int]]:
     """Rows [start, stop) of each trace in bool (H, W) drawn one above another with empty rows
     between (a textbook figure of several waveforms, a scope's channels kept apart): bands
-    parted by at least `gap` of the height that span `cover` of the traces' columns. An empty
-    list where there are fewer than two."""
+    parted by at least `gap` of the height that span `cover` of the traces' columns and share
+    half their columns with another band. An empty list where there are fewer than two."""
     h = mask.shape[0]
     rows = np.flatnonzero(mask.any(1))
     if len(rows) < 2:
@@ -166,6 +166,13 @@ def trace_bands(mask: np.ndarray, gap: float = 0.02, cover: float = 0.3) -> list
     width = span[-1] + 1 - span[0]
     bands = [(int(a), int(b)) for a, b in zip(starts, stops)
              if mask[a:b].any(0).sum() >= cover * width]  # fmt: skip
+    # Traces one above another run through the same time, so their columns overlap; the high
+    # and low levels of one square wave whose edges were drawn too faintly to be kept take
+    # turns instead. A band that shares under half its columns with every other is a level.
+    cols = [mask[a:b].any(0) for a, b in bands]
+    bands = [band for i, band in enumerate(bands)
+             if any((cols[i] & c).sum() >= 0.5 * cols[i].sum()
+                    for j, c in enumerate(cols) if j != i)]  # fmt: skip
     return bands if len(bands) > 1 else []
 
 

@@ -158,6 +158,23 @@ def _stacked(h: int = 300, w: int = 400) -> np.ndarray:
     return mask
 
 
+def test_one_square_wave_without_its_edges_is_one_trace_not_two_bands():
+    """A square wave whose edges were drawn too faintly to be kept (and tilted, as in a photo)
+    is a row of high levels above a row of low ones: they take turns in time, so they are one
+    trace's levels; a pulse train under a sine runs through the same time, so it is a band."""
+    x = np.arange(20, 380)
+    mask = np.zeros((200, 400), bool)
+    high = (x // 40) % 2 == 0
+    tilt = (x * 0.035).astype(int)  # 2 degrees
+    mask[np.where(high, 40, 120) + tilt, x] = True
+    assert trace_bands(mask) == []
+    pulses = np.zeros_like(mask)
+    pulses[170, x[high]] = True  # pulse tops alone: half the columns, under a whole sine
+    sine = np.zeros_like(mask)
+    sine[(60 + 40 * np.sin(x / 20)).astype(int), x] = True
+    assert len(trace_bands(sine | pulses)) == 2
+
+
 def test_traces_drawn_one_above_another_are_parted_into_bands():
     mask = _stacked()
     bands = trace_bands(mask)
