@@ -132,7 +132,11 @@ async def student(
             timeout=ms
         )
         t0 = time.monotonic()
-        await page.locator(UPLOAD_INPUT).set_input_files(
+        # The single-picture uploader (the batch's own is on the page too, folded).
+        single = page.locator('[data-testid="stFileUploader"]').filter(
+            has_text="Upload a scope screenshot"
+        )
+        await single.locator(UPLOAD_INPUT).set_input_files(
             files=[{"name": f"student-{s.n}.png", "mimeType": "image/png", "buffer": png}]
         )
         await page.get_by_text(re.compile(r"^The network says: \w+")).wait_for(timeout=ms)

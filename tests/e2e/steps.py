@@ -475,13 +475,21 @@ CORRUPT_PNG = b"\x89PNG\r\n\x1a\n" + b"this is not an image" * 10  # a PNG signa
 STAGES = ("1 · your image", "2 · the plot area", "3 · trace pixels found", "4 · network input")
 
 
+def scope_uploader(page: Page) -> Locator:
+    """The Scope page's file input for one picture (the batch's own stays on the page, folded)."""
+    single = page.locator('[data-testid="stFileUploader"]').filter(
+        has_text="Upload a scope screenshot"
+    )
+    return single.locator(UPLOAD_INPUT)
+
+
 def scope_upload(
     page: Page, base_url: str, png: bytes, name: str, shot: Shot = _no_shot
 ) -> ScopeSeen:
     """Upload a screenshot (PNG bytes) against the example run; returns what the page shows."""
     open_page(page, base_url, "Scope", "Scope: what the network sees")
     choose(page, "Network (run)", "[example]")
-    page.locator(UPLOAD_INPUT).set_input_files(
+    scope_uploader(page).set_input_files(
         files=[{"name": name, "mimeType": "image/png", "buffer": png}]
     )
     heading = page.get_by_role("heading", name=f"From screenshot to network input: {name}")
@@ -508,7 +516,7 @@ def scope_upload(
 def scope_corrupt(page: Page, base_url: str, data: bytes, name: str, shot: Shot = _no_shot) -> str:
     """Upload bytes that are no image; returns the error message the page shows."""
     open_page(page, base_url, "Scope", "Scope: what the network sees")
-    page.locator(UPLOAD_INPUT).set_input_files(
+    scope_uploader(page).set_input_files(
         files=[{"name": name, "mimeType": "image/png", "buffer": data}]
     )
     error = page.locator(ERROR).first

@@ -26,6 +26,7 @@ from tests.e2e.steps import (
     open_page,
     poll,
     rerun,
+    scope_uploader,
     scroll_to_top_of_view,
     wait_idle,
 )
@@ -85,7 +86,7 @@ def scope_photo_click(page: Page, base_url: str, shot: Shot = _no_shot) -> Photo
     width = Image.open(io.BytesIO(data)).size[0]
     open_page(page, base_url, "Scope", "Scope: what the network sees")
     choose(page, "Network (run)", "[example]")
-    page.locator(UPLOAD_INPUT).set_input_files(
+    scope_uploader(page).set_input_files(
         files=[{"name": PHOTO_NAME, "mimeType": "image/jpeg", "buffer": data}]
     )
     heading = page.get_by_role("heading", name=f"From screenshot to network input: {PHOTO_NAME}")

@@ -20,12 +20,12 @@ def test_widgets_survive_a_rejected_upload(page, base_url, shot):
     steps.scope_upload(page, base_url, steps.scope_png(), steps.SCOPE_PNG_NAME)
     steps.rerun(page, lambda: page.get_by_role("radio", name="convolution").click())
     steps.choose(page, "Kernel", "kernel 3")
-    page.locator(steps.UPLOAD_INPUT).set_input_files(
+    steps.scope_uploader(page).set_input_files(
         files=[{"name": "bad.png", "mimeType": "image/png", "buffer": steps.CORRUPT_PNG}]
     )
     expect(page.locator(steps.ERROR).first).to_be_visible(timeout=steps.TIMEOUT_MS)
     steps.wait_idle(page)
-    page.locator(steps.UPLOAD_INPUT).set_input_files(
+    steps.scope_uploader(page).set_input_files(
         files=[{"name": "good.png", "mimeType": "image/png", "buffer": steps.scope_png()}]
     )
     heading = page.get_by_role("heading", name="From screenshot to network input: good.png")
