@@ -208,7 +208,6 @@ def batch_section(predictor: Predictor | None, run_key: str, key: str):
         "Classify several captures at once",
         key=f"{key}_on",
         on_change="rerun",
-        icon=":material/table_rows:",
     )
     with box:
         files = st.file_uploader(
