@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from core.data.scope_samples import CYAN, Sample, Trace, scope_screenshot
 
@@ -213,7 +214,15 @@ def every_page(page: Page, base_url: str, shot: Shot = _no_shot) -> dict[str, st
     titles = {}
     for name, href in zip(names, srcs_of(nav, "href")):
         link = page.locator(f'[data-testid="stSidebarNavLink"][href="{href}"]')
-        rerun(page, link.click)
+        try:
+            rerun(page, link.click)
+        except PlaywrightTimeout as e:  # say which page, and where the app was left
+            state = page.locator('[data-testid="stApp"]').get_attribute("data-test-script-state")
+            raise AssertionError(
+                f"After a click on {name!r} ({href}) no script run finished in "
+                f"{TIMEOUT_MS / 1000:.0f} s: the page is at {page.url}, the script "
+                f"{state!r}, {len(titles)} pages visited before it."
+            ) from e
         expect(page).to_have_url(href)
         title = page.locator("h1").first
         expect(title).to_be_visible(timeout=TIMEOUT_MS)
