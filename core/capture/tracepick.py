@@ -30,12 +30,13 @@ def _shape_stats(c: np.ndarray, pixels: int, f: int) -> tuple[float, float, floa
 
 
 def _colour_groups(idx: np.ndarray, hist: np.ndarray, coloured: np.ndarray, f: int) -> list[dict]:
-    """Saturated colours clustered by hue/saturation, then merged where they touch (one trace in
-    persistence colours), most pixels first: dicts of lut, rgb, count, coarse mask, shape stats."""
+    """Saturated colours clustered by hue/saturation, then merged where they touch and their hues
+    are near (one trace in persistence colours), most pixels first: dicts of lut, rgb, count,
+    coarse mask, shape stats."""
     ent = np.flatnonzero(coloured & (hist > 0))
     if not len(ent):
         return []
-    w, disc = hist[ent], _PAL["disc"][ent]
+    w, disc, sat = hist[ent], _PAL["disc"][ent], _PAL["sat"][ent]
     assigned = np.full(len(ent), -1)  # cluster number; -2 for colours too rare to be a trace
     seeds: list[int] = []
     for _ in range(100):
@@ -65,10 +66,19 @@ def _colour_groups(idx: np.ndarray, hist: np.ndarray, coloured: np.ndarray, f: i
         grown = _dilate(coarse[a])
         for b in range(a + 1, len(seeds)):
             small, large = sorted((sizes[a], sizes[b]))
+            ra, rb = _root(parent, a), _root(parent, b)
             # Colours that share long borders are one trace drawn in persistence colours; a
-            # small marker touching a trace is not.
-            if small >= 0.05 * large and (grown & coarse[b]).sum() >= 0.3 * small:
-                ra, rb = _root(parent, a), _root(parent, b)
+            # small marker touching a trace is not, nor a grid of another hue that a JPEG's
+            # fringes (colours between the two) tie to the trace: the hues of the two groups
+            # as merged so far, not only of the two colours, must be near.
+            if (
+                small >= 0.05 * large
+                and (grown & coarse[b]).sum() >= 0.3 * small
+                and (
+                    _hue_gap(disc[seeds[ra]], disc[seeds[rb]]) <= 90
+                    or min(sat[seeds[a]], sat[seeds[b]]) >= 0.7
+                )
+            ):
                 parent[max(ra, rb)] = min(ra, rb)
     groups = []
     for r in sorted({_root(parent, k) for k in range(len(seeds))}):
@@ -83,6 +93,12 @@ def _colour_groups(idx: np.ndarray, hist: np.ndarray, coloured: np.ndarray, f: i
              "shape": _shape_stats(c, count, f), "disc": disc[np.isin(assigned, members)]}
         )  # fmt: skip
     return sorted(groups, key=lambda g: -g["count"])
+
+
+def _hue_gap(a: np.ndarray, b: np.ndarray) -> float:
+    """Degrees between the hues of two disc points."""
+    gap = abs(np.degrees(np.arctan2(a[1], a[0]) - np.arctan2(b[1], b[0]))) % 360
+    return float(min(gap, 360 - gap))
 
 
 def _root(parent: list[int], a: int) -> int:

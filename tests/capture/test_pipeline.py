@@ -237,6 +237,38 @@ def test_colormap_figure():
     assert looks_like_square(result.network_input)
 
 
+def red_grid_replot(quality: int) -> np.ndarray:
+    """A scope trace replotted on white: pink grid, red axes with ticks, a green square wave,
+    saved as JPEG (whose ringing puts reddish fringes along the green line)."""
+    im = Image.new("RGB", (1000, 530), (252, 252, 252))
+    d = ImageDraw.Draw(im)
+    for i in range(41):
+        colour = (240, 40, 40) if i % 10 == 0 else (250, 170, 170)
+        d.line([(10 + i * 24.5, 10), (10 + i * 24.5, 500)], fill=colour)
+        if i <= 20:
+            d.line([(10, 10 + i * 24.5), (990, 10 + i * 24.5)], fill=colour)
+    for t in range(0, 980, 5):
+        d.line([(10 + t, 252), (10 + t, 258)], fill=(240, 40, 40))
+    xs = np.arange(12, 988)
+    ys = np.where(((xs - 12) // 49) % 2 == 0, 160, 350)
+    d.line(list(zip(xs.tolist(), ys.tolist())), fill=(40, 170, 40), width=2)
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", quality=quality)
+    return np.asarray(Image.open(buf).convert("RGB"))
+
+
+@pytest.mark.parametrize("quality", [95, 80, 60])
+def test_a_trace_is_not_merged_with_a_grid_of_another_hue(quality):
+    """Colours that touch merge into one trace only when their hues are near: the green trace's
+    JPEG fringes touch both it and the red axes, and must not join them into one group."""
+    result = extract_trace(red_grid_replot(quality))
+    assert near(result.trace_colour, (40, 170, 40))
+    assert looks_like_square(result.network_input)
+    crop = result.cropped.astype(int)
+    red = (crop[..., 0] > crop[..., 1] + 60) & (crop[..., 0] > 150)
+    assert (result.mask & red).sum() <= 0.02 * result.mask.sum()
+
+
 def test_float_and_uint8_input_agree(scope):
     img = scope[0]
     a = extract_trace(img).network_input
