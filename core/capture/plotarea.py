@@ -174,6 +174,13 @@ def _longest_run(b: np.ndarray) -> tuple[int, int]:
     return int(starts[k]), int(stops[k])
 
 
+def _flat_background(hist: np.ndarray, bg_lab: np.ndarray) -> bool:
+    """Whether most of the picture is its background colour to within a level or two (a
+    screenshot, not a photo, whose background is noise around a colour)."""
+    near = np.linalg.norm(_PAL["lab"] - bg_lab, axis=1) < 3
+    return bool(hist[near].sum() >= 0.5 * hist.sum())
+
+
 def find_plot_area(
     img: np.ndarray, idx: np.ndarray | None = None
 ) -> tuple[tuple[int, int, int, int] | None, str]:
@@ -184,14 +191,21 @@ def find_plot_area(
     hist = np.bincount(idx.ravel(), minlength=32768)
     bg_lab, _ = _background(hist)
     lab = _PAL["lab"]
-    grey = (np.hypot(lab[:, 1], lab[:, 2]) < 25) & (np.abs(lab[:, 0] - bg_lab[0]) > 10)
-    line = grey[idx]
+    neutral, dl = np.hypot(lab[:, 1], lab[:, 2]) < 25, np.abs(lab[:, 0] - bg_lab[0])
+    line = (neutral & (dl > 10))[idx]
     rows, cols = _lattice(line), _lattice(line.T)
     if rows and cols:
         return (cols[0], rows[0], cols[1] + 1, rows[1] + 1), "graticule"
     box = _frame(line)
     if box is not None:
         return box, "frame"
+    if bg_lab[0] < 50 and _flat_background(hist, bg_lab):
+        # A dotted or 1 px grid on a scope's screen shown smaller is a faint grey: in a clean
+        # digital picture a few levels above the background are a line, not noise.
+        faint = (neutral & (dl > 3))[idx]
+        rows, cols = _lattice(faint), _lattice(faint.T)
+        if rows and cols:
+            return (cols[0], rows[0], cols[1] + 1, rows[1] + 1), "graticule"
     box = _colormap_region(idx, hist)
     if box is not None:
         return box, "colormap"

@@ -138,6 +138,36 @@ def test_graticule_found_at_other_sizes(size):
     assert method == "graticule" and all(abs(a - b) <= 2 for a, b in zip(found, box))
 
 
+def dim_dotted_screen(scale: float) -> tuple[np.ndarray, list[int]]:
+    """A dark scope screen whose 1 px grid is dotted in dim grey (as a Rigol draws it) with a
+    yellow sine, shrunk to `scale` as an image viewer does, and its plot area at that scale."""
+    img = np.zeros((480, 800, 3), np.uint8)
+    x0, y0, x1, y1 = 84, 38, 684, 438
+    dots = np.resize(np.array([64, 6, 44, 12, 47, 15, 53, 0], np.uint8), 800)
+    for y in range(y0, y1 + 1, 50):
+        img[y, x0 : x1 + 1] = dots[x0 : x1 + 1, None]
+    for x in range(x0, x1 + 1, 50):
+        img[y0 : y1 + 1, x] = dots[y0 : y1 + 1, None]
+    im = Image.fromarray(img)
+    xs = np.arange(x0, x1)
+    sine = 238 + 120 * np.sin(xs / 40)
+    ImageDraw.Draw(im).line(list(zip(xs.tolist(), sine.tolist())), fill=(230, 230, 0), width=2)
+    im = im.resize((round(800 * scale), round(480 * scale)), Image.Resampling.LANCZOS)
+    return np.asarray(im), [round(v * scale) for v in (x0, y0, x1 + 1, y1 + 1)]
+
+
+@pytest.mark.parametrize("scale", [1.0, 0.7, 0.5])
+def test_a_faint_dotted_graticule_is_found_when_shrunk(scale):
+    """Shrinking averages a dotted 1 px grid with the black around it, to a grey a few levels
+    above the background: on a flat dark screen that is still the graticule."""
+    img, (x0, y0, x1, y1) = dim_dotted_screen(scale)
+    (fx0, fy0, fx1, fy1), method = find_plot_area(img)
+    assert method == "graticule"
+    assert abs(fx0 - x0) <= 2 and abs(fy0 - y0) <= 2 and abs(fy1 - y1) <= 2
+    # At half size the last column of dots may fade out; the area found is still inside.
+    assert fx1 <= x1 + 2 and fx1 - fx0 >= (0.8 if scale < 0.6 else 0.98) * (x1 - x0)
+
+
 def test_both_channels_offered_and_one_picked(scope):
     result = extract_trace(scope[0])
     colours = [rgb for rgb, _ in result.candidate_colours]
