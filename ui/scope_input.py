@@ -253,6 +253,11 @@ def batch_section(predictor: Predictor | None, run_key: str, key: str):
         for fid, f in shown.items():  # by name; a name uploaded twice gets its count
             seen[f.name] = seen.get(f.name, 0) + 1
             names[fid] = f.name if seen[f.name] == 1 else f"{f.name} ({seen[f.name]})"
+        # Folded, the choice's widget is not drawn and Streamlit forgets it: it is kept apart
+        # and given back when the batch is unfolded, while that file is still in it.
+        kept = st.session_state.get(f"{key}_closer_kept")
+        if f"{key}_closer" not in st.session_state and kept in shown:
+            st.session_state[f"{key}_closer"] = kept
         if st.session_state.get(f"{key}_closer") not in (None, *shown):
             st.session_state[f"{key}_closer"] = None  # that file was removed from the batch
         fid = st.selectbox(
@@ -266,4 +271,5 @@ def batch_section(predictor: Predictor | None, run_key: str, key: str):
             "a click on the trace or a box around the plot can read it again. Clear the choice "
             "to see the single upload or sample again.",
         )
+        st.session_state[f"{key}_closer_kept"] = fid
         return shown.get(fid)

@@ -30,13 +30,19 @@ def test_several_captures_at_once_give_a_table(page, base_url, shot):
     summary, said = steps_capture.scope_batch(page, base_url, files, shot, closer=files[0][0])
     assert summary == "2 files: 1 answered, 0 unsure, 1 refused."
     assert said.startswith("The network says: ")  # the chosen file, read through every stage
-    # Folded away the table goes; unfolded again the same files give the same table.
+    # Folded away the table goes; unfolded again the same files give the same table, and the
+    # file looked at closer is shown again.
     fold = page.get_by_text("Classify several captures at once", exact=True)
     steps.rerun(page, fold.click)
     expect(page.locator('[data-testid="stDataFrame"]')).to_have_count(0)
+    closer = page.get_by_text(f"From screenshot to network input: {files[0][0]}", exact=True)
+    expect(closer).to_have_count(0)
     steps.rerun(page, fold.click)
     expect(page.get_by_text(summary, exact=True)).to_be_visible(timeout=steps.TIMEOUT_MS)
+    expect(closer).to_be_visible(timeout=steps.TIMEOUT_MS)
     steps.no_exception(page)
+    steps.wait_idle(page)
+    shot("scope-batch-unfolded")
 
 
 @pytest.fixture

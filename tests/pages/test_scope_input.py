@@ -142,6 +142,10 @@ def test_batch_upload_gives_a_row_per_file_and_says_what_was_refused(shipped_exa
     assert [c.value for c in at.caption if " answered, " in c.value] == [
         "1 file: 0 answered, 0 unsure, 1 refused."
     ]
+    # ... and the file looked at closer is looked at again.
+    assert at.selectbox(key="scope_batch_closer").value == ids[1]
+    assert not [w.value for w in at.warning], [w.value for w in at.warning]
+    assert [e.value for e in at.error] == [table.loc[1, "refused"]]
     # The file looked at closer leaves the batch: the choice is cleared, never another file.
     at.file_uploader(key="scope_batch").set_value(files[:1]).run()
     assert not at.exception, [e.value for e in at.exception]
