@@ -19,7 +19,7 @@ within the speed budget.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from PIL import Image, ImageFilter
@@ -317,7 +317,7 @@ def read_capture(
     others = []
     if recognise is not None and not sure and not seen.get("sees_none"):
         candidates = [*groups, seen.get("parts", [])]
-        others = distinct_traces(best, candidates, small.shape[:2], marked)
+        others = distinct_traces(best, candidates, small.shape[:2], marked, seen.get("fits", ()))
     for res in (best, *others):
         if res.original is not small:  # the contrast reading shows the picture, not the residue
             res.original = small
@@ -361,7 +361,8 @@ def read_capture_in(
 def _readings(small, size: int, thickness: int, segment: bool, seen: dict):
     """Each try's readings of `small` in turn, as it is made: a list per try of
     (CaptureResult, waveform_likeness). seen["prob"]: the segmentation network's answer, once
-    asked; seen["parts"]: readings of each colour of its trace, for the other traces only."""
+    asked; seen["parts"]: readings of each colour of its trace, for the other traces only;
+    seen["fits"]: readings of a black line through coloured data on a light plot."""
     tries: list[dict] = [{}, {"find_area": False}, {"contrast": True}]
     if segment:
         tries.insert(1, {"traced": True, "find_area": False})
@@ -391,9 +392,19 @@ def _readings(small, size: int, thickness: int, segment: bool, seen: dict):
                 r.cropped, r.crop_method = small[y0:y1, x0:x1], "trace network"
             seen["parts"] = [(r, waveform_likeness(r.network_input)) for r in parts]
         else:
+            fit = opts.pop("fit", False)
             readings = [extract_trace(img, size=size, thickness=thickness, **opts)]
+            if fit:
+                seen.setdefault("fits", []).extend(readings)
         if k == 0:  # the other colours the plot-area reading saw, most trace-like first
             tries += [{"colour": c} for c, _ in readings[0].candidate_colours[1:3]]
+            first = readings[0]
+            if (
+                first.background == "light"
+                and first.trace_colour is not None
+                and (max(first.trace_colour) - min(first.trace_colour) > 60)
+            ):  # coloured data on white may have a black fit drawn through it: read that too
+                tries.append({"colour": (0, 0, 0), "fit": True})
         yield [(res, waveform_likeness(res.network_input)) for res in readings]
 
 
@@ -451,6 +462,7 @@ def distinct_traces(
     readings: list[list[tuple]],
     shape: tuple[int, int],
     marked: np.ndarray | None = None,
+    fits: Sequence[CaptureResult] = (),
 ) -> list[CaptureResult]:
     """The other traces read well in the picture, across half the view: waveform-like at least
     GOOD, or LIKELY where SUPPORTED of the pixels read are ones the segmentation network also
@@ -458,7 +470,9 @@ def distinct_traces(
     Each shares at most DISTINCT of its pixels with `best`'s trace or with one kept before it:
     those the network marks most fully first (a trace, before a reading of its surroundings
     that takes in part of it), then the most waveform-like. A second channel, a fit over its
-    data, the other waveforms of a textbook figure: the answer may be about any of them."""
+    data, the other waveforms of a textbook figure: the answer may be about any of them.
+    `fits`: readings of a black line drawn through coloured data, which lie on the data by
+    design and are kept however much they share with it."""
     cands = []
     says = marked is not None and marked.any()
     for res, q in (rq for group in readings for rq in group):
@@ -474,7 +488,8 @@ def distinct_traces(
     # A trace's halo, glare or other colour runs along it: overlap is judged 2 px wide.
     kept, paths = [], [_dilate(_placed(best, shape), 2, 2)]
     for _, _, m, n, res in sorted(cands, key=lambda c: (-c[0], -c[1])):
-        if all((m & path).sum() <= DISTINCT * n for path in paths):
+        fit = any(res is f for f in fits)
+        if fit or all((m & path).sum() <= DISTINCT * n for path in paths):
             kept.append(res)
             paths.append(_dilate(m, 2, 2))
     return kept[:MAX_OTHERS]

@@ -280,6 +280,40 @@ def test_a_trace_and_its_halo_in_another_colour_are_one_trace():
     assert distinct_traces(first, [[(first, 0.95)], [(apart, 0.95)]], (h, w)) == [apart]
 
 
+def fit_over_data(seed: int = 0) -> np.ndarray:
+    """A matplotlib-like figure: blue error-bar data along a gaussian, a black fit through it."""
+    from PIL import ImageDraw
+
+    rng = np.random.default_rng(seed)
+    im = Image.new("RGB", (900, 500), "white")
+    d = ImageDraw.Draw(im)
+    d.rectangle((80, 40, 860, 440), outline="black", width=2)
+    for k in range(1, 8):
+        d.line((80 + 97 * k, 40, 80 + 97 * k, 440), fill=(220, 220, 220))
+
+    def curve(t):
+        return 420 - 330 * np.exp(-(((t - 0.45) / 0.12) ** 2))
+
+    x = np.linspace(0, 1, 120)
+    for xi, yi in zip(100 + 740 * x, curve(x) + rng.normal(0, 12, len(x))):
+        d.line((xi, yi - 14, xi, yi + 14), fill=(31, 119, 180), width=2)
+        d.line((xi - 8, yi, xi + 8, yi), fill=(31, 119, 180), width=2)
+    t = np.linspace(0, 1, 600)
+    d.line(list(zip((100 + 740 * t).tolist(), curve(t).tolist())), fill="black", width=3)
+    return np.asarray(im)
+
+
+def test_a_black_fit_through_coloured_data_is_offered_as_another_trace():
+    """The coloured data is read first (the plot-area rules look for colours); the black fit
+    drawn through it lies on the data by design, and is offered all the same."""
+    res = read_capture(fit_over_data(), recognise=lambda x: 0.5)
+    assert max(res.trace_colour) - min(res.trace_colour) > 60  # the blue data
+    fits = [r for r in res.others if max(r.trace_colour) < 40]
+    assert len(fits) == 1
+    x = fits[0].network_input
+    assert waveform_likeness(x) >= 0.9 and x.any(0).mean() >= 0.9
+
+
 def test_other_traces_of_a_large_picture_are_placed_in_its_own_pixels():
     img, (x0, y0, x1, y1) = demo_screenshot(2400, 1440, (("sawtooth", "yellow"), ("sine", "cyan")))
     res = read_capture(img, recognise=lambda x: 0.5)
