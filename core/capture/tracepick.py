@@ -69,8 +69,9 @@ def _colour_groups(idx: np.ndarray, hist: np.ndarray, coloured: np.ndarray, f: i
             ra, rb = _root(parent, a), _root(parent, b)
             # Colours that share long borders are one trace drawn in persistence colours; a
             # small marker touching a trace is not, nor a grid of another hue that a JPEG's
-            # fringes (colours between the two) tie to the trace: the hues of the two groups
-            # as merged so far, not only of the two colours, must be near.
+            # fringes (colours between the two) tie to the trace: the hues of the two groups'
+            # leading colours (their first seeds, as merged so far), not only of the two
+            # colours touching, must be near.
             if (
                 small >= 0.05 * large
                 and (grown & coarse[b]).sum() >= 0.3 * small
