@@ -181,6 +181,27 @@ def _flat_background(hist: np.ndarray, bg_lab: np.ndarray) -> bool:
     return bool(hist[near].sum() >= 0.5 * hist.sum())
 
 
+def _further(strong, faint, tol: int = 3):
+    """The lattice (first, last, count) of `faint` lines where it is the `strong` one's grid
+    (its spacing a whole fraction of the strong one's, its lines on the strong ones), holds it
+    and reaches further; else `strong`."""
+    if faint is None or faint[0] > strong[0] + tol or faint[1] < strong[1] - tol:
+        return strong
+    if faint[1] - faint[0] <= strong[1] - strong[0] + tol:
+        return strong
+
+    def spacings(lat):  # a lattice may have one line missing inside
+        first, last, count = lat
+        return [(last - first) / k for k in (count - 1, count) if k > 0]
+
+    for ds in spacings(strong):
+        for df in spacings(faint):
+            k, phase = round(ds / df), (strong[0] - faint[0]) / df
+            if k >= 1 and abs(ds / df - k) <= 0.06 * k and abs(phase - round(phase)) <= 0.15:
+                return faint
+    return strong
+
+
 def find_plot_area(
     img: np.ndarray, idx: np.ndarray | None = None
 ) -> tuple[tuple[int, int, int, int] | None, str]:
@@ -194,12 +215,19 @@ def find_plot_area(
     neutral, dl = np.hypot(lab[:, 1], lab[:, 2]) < 25, np.abs(lab[:, 0] - bg_lab[0])
     line = (neutral & (dl > 10))[idx]
     rows, cols = _lattice(line), _lattice(line.T)
+    dark_flat = bg_lab[0] < 50 and _flat_background(hist, bg_lab)
+    if rows and cols and dark_flat:
+        # A dotted grid's minor lines are fainter than its major ones: on a clean dark screen
+        # the lattice of faint lines, where it holds the strong one and reaches further, is the
+        # graticule (the strong lines alone may be every other one, or stop short of an edge).
+        faint = (neutral & (dl > 3))[idx]
+        rows, cols = _further(rows, _lattice(faint)), _further(cols, _lattice(faint.T))
     if rows and cols:
         return (cols[0], rows[0], cols[1] + 1, rows[1] + 1), "graticule"
     box = _frame(line)
     if box is not None:
         return box, "frame"
-    if bg_lab[0] < 50 and _flat_background(hist, bg_lab):
+    if dark_flat:
         # A dotted or 1 px grid on a scope's screen shown smaller is a faint grey: in a clean
         # digital picture a few levels above the background are a line, not noise.
         faint = (neutral & (dl > 3))[idx]

@@ -168,6 +168,36 @@ def test_a_faint_dotted_graticule_is_found_when_shrunk(scale):
     assert fx1 <= x1 + 2 and fx1 - fx0 >= (0.8 if scale < 0.6 else 0.98) * (x1 - x0)
 
 
+def major_minor_screen() -> tuple[np.ndarray, list[int]]:
+    """A dark screen with a dotted grid of 10 divisions each way, some lines bright and the
+    rest dim (as WaveForms draws its grid: the bright ones not simply every other line), with a
+    yellow sine, and its plot area."""
+    img = np.zeros((480, 800, 3), np.uint8)
+    x0, y0, dx, dy = 60, 30, 60, 40
+    x1, y1 = x0 + 10 * dx, y0 + 10 * dy
+    bright = np.resize(np.array([120, 0], np.uint8), 800)
+    dim = np.resize(np.array([24, 0, 0, 0], np.uint8), 800)
+    strong = {0, 1, 3, 4, 6, 8, 10}
+    for k in range(11):
+        dots = bright if k in strong else dim
+        img[y0 + k * dy, x0 : x1 + 1] = dots[x0 : x1 + 1, None]
+        img[y0 : y1 + 1, x0 + k * dx] = dots[y0 : y1 + 1, None]
+    im = Image.fromarray(img)
+    xs = np.arange(x0, x1)
+    sine = (y0 + y1) / 2 + 150 * np.sin(xs / 60)
+    ImageDraw.Draw(im).line(list(zip(xs.tolist(), sine.tolist())), fill=(230, 230, 0), width=2)
+    return np.asarray(im), [x0, y0, x1 + 1, y1 + 1]
+
+
+def test_a_graticule_of_bright_and_dim_lines_is_found_whole():
+    """The bright lines alone make a lattice that stops short (every other line from the
+    middle on); the dim ones between them are the graticule's too, on a clean dark screen."""
+    img, want = major_minor_screen()
+    box, method = find_plot_area(img)
+    assert method == "graticule"
+    assert all(abs(a - b) <= 2 for a, b in zip(box, want)), (box, want)
+
+
 def test_both_channels_offered_and_one_picked(scope):
     result = extract_trace(scope[0])
     colours = [rgb for rgb, _ in result.candidate_colours]
