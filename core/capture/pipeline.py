@@ -199,6 +199,30 @@ def _drop_side_columns(mask: np.ndarray) -> None:
         m &= ~legend
 
 
+def _drop_frame(mask: np.ndarray, cover: float = 0.9) -> None:
+    """Clear, in bool (h, w) of a plot area, the axes box drawn in the trace's own colour (a
+    black curve in a black frame): rows along its top and bottom edges and columns along its
+    sides that run across `cover` of it, where two opposite edges hold one (a box). A trace's
+    baseline along one edge (a spectrum's floor, a gaussian on the axis) is kept, and so are a
+    clipped trace's stretches along an edge, which do not run from end to end."""
+    h, w = mask.shape
+    side_r, side_c = max(1, int(0.02 * h)), max(1, int(0.02 * w))
+    edges = []
+    for rows in (slice(0, side_r), slice(h - side_r, h)):
+        edges.append((rows, slice(None), mask[rows].sum(1) >= cover * w))
+    for cols in (slice(0, side_c), slice(w - side_c, w)):
+        edges.append((slice(None), cols, mask[:, cols].sum(0) >= cover * h))
+    (_, _, top), (_, _, bottom), (_, _, left), (_, _, right) = edges
+    if not ((top.any() and bottom.any()) or (left.any() and right.any())):
+        return
+    for k, (rows, cols, full) in enumerate(edges):
+        m = mask[rows, cols]
+        if k < 2:
+            m[full] = False
+        else:
+            m[:, full] = False
+
+
 def _check_sizes(size, thickness) -> None:
     for name, v, lo, hi in (("size", size, 16, 1024), ("thickness", thickness, 1, 16)):
         if isinstance(v, bool) or not isinstance(v, int | np.integer) or not lo <= v <= hi:
@@ -249,6 +273,8 @@ def extract_trace(
     mask = lut[idx] if lut is not None else np.zeros((h, w), bool)
     if mask.any():
         mask &= np.repeat(np.repeat(_keep_trace_parts(_coarse(mask, f)), f, 0), f, 1)[:h, :w]
+    if box is not None:
+        _drop_frame(mask)
     _drop_side_columns(mask)
     if method == "whole" and (axes_only(mask) or box_only(mask)):  # empty axes, a frame
         mask[:] = False

@@ -279,6 +279,50 @@ def test_one_pixel_trace_on_a_big_screen_survives():
     assert largest_part(result.network_input) > 0.97 and looks_like_square(result.network_input)
 
 
+def framed_plot(trace: str) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """A white plot whose light grey grid ends on a black axes box, a blue triangle wave and,
+    in the box's own black, a gaussian dip or a square wave clipped at the top edge; and the
+    box (x0, y0, x1, y1)."""
+    im = Image.new("RGB", (900, 600), "white")
+    d = ImageDraw.Draw(im)
+    x0, y0, x1, y1 = 80, 40, 860, 560
+    for x in range(x0, x1 + 1, 78):
+        d.line([(x, y0), (x, y1)], fill=(220, 220, 220), width=1)
+    for y in range(y0, y1 + 1, 52):
+        d.line([(x0, y), (x1, y)], fill=(220, 220, 220), width=1)
+    d.rectangle([x0, y0, x1, y1], outline="black", width=2)
+    t = np.linspace(0, 1, 1500)
+    xs = (x0 + (x1 - x0) * t).tolist()
+    tri = y0 + 100 + 300 * np.abs(np.mod(4 * t, 1) - 0.5) * 2
+    d.line(list(zip(xs, tri.tolist())), fill=(31, 119, 180), width=3)
+    if trace == "dip":
+        y = y0 + 120 + 300 * np.exp(-0.5 * ((t - 0.5) / 0.1) ** 2)
+    else:  # a square whose high level is clipped just inside the plot's top edge
+        y = np.where(np.mod(3 * t, 1) < 0.5, y0 + 6, y0 + 300)
+    d.line(list(zip(xs, y.tolist())), fill="black", width=2)
+    return np.asarray(im), (x0, y0, x1, y1)
+
+
+def test_the_axes_box_is_not_read_as_part_of_a_trace_in_its_colour():
+    img, _ = framed_plot("dip")
+    result = extract_trace(img, colour=(0, 0, 0))
+    assert result.crop_method == "graticule"
+    x = result.network_input
+    assert_network_input(x)
+    runs = (x[1:] > x[:-1]).sum(0) + (x[0] > 0)  # the box would add a line above and below
+    assert (runs[x.any(0)] == 1).mean() > 0.95 and looks_smooth(x)
+
+
+def test_a_trace_clipped_at_the_plot_edge_keeps_its_clipped_stretches():
+    img, _ = framed_plot("clipped")
+    x = extract_trace(img, colour=(0, 0, 0)).network_input
+    assert_network_input(x)
+    assert looks_like_square(x)
+    first = np.flatnonzero(x.any(1))[0]
+    top = x[first : first + 3].any(0)  # the high level, clipped by the top edge: half the width
+    assert 0.35 < top.mean() < 0.65
+
+
 def test_light_paper_plot():
     result = extract_trace(paper_plot("sine"))
     assert result.background == "light" and result.crop_method == "content"
