@@ -206,21 +206,12 @@ def _drop_frame(mask: np.ndarray, cover: float = 0.9) -> None:
     baseline along one edge (a spectrum's floor, a gaussian on the axis) is kept, and so are a
     clipped trace's stretches along an edge, which do not run from end to end."""
     h, w = mask.shape
-    side_r, side_c = max(1, int(0.02 * h)), max(1, int(0.02 * w))
-    edges = []
-    for rows in (slice(0, side_r), slice(h - side_r, h)):
-        edges.append((rows, slice(None), mask[rows].sum(1) >= cover * w))
-    for cols in (slice(0, side_c), slice(w - side_c, w)):
-        edges.append((slice(None), cols, mask[:, cols].sum(0) >= cover * h))
-    (_, _, top), (_, _, bottom), (_, _, left), (_, _, right) = edges
-    if not ((top.any() and bottom.any()) or (left.any() and right.any())):
-        return
-    for k, (rows, cols, full) in enumerate(edges):
-        m = mask[rows, cols]
-        if k < 2:
-            m[full] = False
-        else:
-            m[:, full] = False
+    r, c = max(1, int(0.02 * h)), max(1, int(0.02 * w))
+    top, bottom, left, right = (mask[:r], mask[h - r :], mask[:, :c].T, mask[:, w - c :].T)
+    full = [e.sum(1) >= cover * e.shape[1] for e in (top, bottom, left, right)]
+    if (full[0].any() and full[1].any()) or (full[2].any() and full[3].any()):
+        for edge, lines in zip((top, bottom, left, right), full):
+            edge[lines] = False  # views into mask: its edge rows, its edge columns (transposed)
 
 
 def _check_sizes(size, thickness) -> None:

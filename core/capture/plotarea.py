@@ -215,22 +215,20 @@ def find_plot_area(
     neutral, dl = np.hypot(lab[:, 1], lab[:, 2]) < 25, np.abs(lab[:, 0] - bg_lab[0])
     line = (neutral & (dl > 10))[idx]
     rows, cols = _lattice(line), _lattice(line.T)
-    dark_flat = bg_lab[0] < 50 and _flat_background(hist, bg_lab)
-    if rows and cols and dark_flat:
-        # A dotted grid's minor lines are fainter than its major ones: on a clean dark screen
-        # the lattice of faint lines, where it holds the strong one and reaches further, is the
-        # graticule (the strong lines alone may be every other one, or stop short of an edge).
-        faint = (neutral & (dl > 3))[idx]
+    # On a clean dark screen a few levels above the background are a line, not noise.
+    faint = (neutral & (dl > 3))[idx] if bg_lab[0] < 50 and _flat_background(hist, bg_lab) else None
+    if rows and cols and faint is not None:
+        # A dotted grid's minor lines are fainter than its major ones: the lattice of faint
+        # lines, where it holds the strong one and reaches further, is the graticule (the
+        # strong lines alone may be every other one, or stop short of an edge).
         rows, cols = _further(rows, _lattice(faint)), _further(cols, _lattice(faint.T))
     if rows and cols:
         return (cols[0], rows[0], cols[1] + 1, rows[1] + 1), "graticule"
     box = _frame(line)
     if box is not None:
         return box, "frame"
-    if dark_flat:
-        # A dotted or 1 px grid on a scope's screen shown smaller is a faint grey: in a clean
-        # digital picture a few levels above the background are a line, not noise.
-        faint = (neutral & (dl > 3))[idx]
+    if faint is not None:
+        # A dotted or 1 px grid on a scope's screen shown smaller is a faint grey.
         rows, cols = _lattice(faint), _lattice(faint.T)
         if rows and cols:
             return (cols[0], rows[0], cols[1] + 1, rows[1] + 1), "graticule"
