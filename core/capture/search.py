@@ -297,23 +297,29 @@ def read_capture(
     colours. Readings of pixels that network does not mark as trace are passed over, and where
     it marks no trace at all the reading is not confident (seen_by_network False).
 
-    recognise: the answering network's top class probability for a network input. Where given
-    and the first clear reading is recognised less surely than SURE (or there is none), the
-    remaining tries are made too and the other traces they read well (a second channel, the
-    other curves of a figure) come back in the result's `others`, for the answer to choose
-    among (core.training.predict.recognised)."""
+    recognise: the answering network's top class probability for a network input. Where given,
+    a graticule's reading it recognises surely is kept though less clearly waveform-like
+    (_recognised_in_graticule); where the first clear reading is recognised less surely than
+    SURE (or there is none), the remaining tries are made too and the other traces they read
+    well (a second channel, the other curves of a figure) come back in the result's `others`,
+    for the answer to choose among (core.training.predict.recognised)."""
     small, f = _shrink(np.ascontiguousarray(rgb[:, :, :3]))
-    groups, seen, asked, sure = [], {}, None, False
+    groups, seen, asked, sure, taken = [], {}, None, False, None
     for group in _readings(small, size, thickness, segment, seen):
         groups.append(group)
         first = _first_good(groups)
+        if first is None and len(groups) == 1 and recognise is not None:
+            taken = _recognised_in_graticule(group, recognise)
+            if taken is not None:
+                sure = True
+                break
         if first is not None and first is not asked:
             asked = first
             if recognise is None or recognise(first.network_input) >= SURE:
                 sure = True
                 break
     marked = marked_by_network(seen.get("prob"), small.shape[:2])
-    best = _choose(groups, marked, small.shape[:2])
+    best = taken if taken is not None else _choose(groups, marked, small.shape[:2])
     others = []
     if recognise is not None and not sure and not seen.get("sees_none"):
         candidates = [*groups, seen.get("parts", [])]
@@ -406,6 +412,18 @@ def _readings(small, size: int, thickness: int, segment: bool, seen: dict):
             ):  # coloured data on white may have a black fit drawn through it: read that too
                 tries.append({"colour": (0, 0, 0), "fit": True})
         yield [(res, waveform_likeness(res.network_input)) for res in readings]
+
+
+def _recognised_in_graticule(group: list[tuple], recognise) -> CaptureResult | None:
+    """The plot-area reading of a graticule that is less than GOOD waveform-like but at least
+    LIKELY, where the answering network recognises it at SURE or more; else None. Many cycles
+    across a screen make steep slopes that fill whole columns, which waveform_likeness counts
+    against a reading (as it does a filled block); read without the graticule, the picture's
+    readouts in the trace's colour come in with the trace."""
+    res, q = max(group, key=lambda rq: rq[1])
+    if res.crop_method != "graticule" or not LIKELY <= q < GOOD:
+        return None
+    return res if recognise(res.network_input) >= SURE else None
 
 
 def _first_good(groups: list[list[tuple]]) -> CaptureResult | None:

@@ -396,3 +396,19 @@ def test_a_click_on_the_trace_reads_the_trace_not_what_shares_its_colour_group(l
             cap.image, crop=auto.crop_box, colour=colour_at(cap.image, xs[k], ys[k])
         )
         assert on_truth(cap, res) >= 0.75, (k, on_truth(cap, res))
+
+
+def test_a_screen_of_many_cycles_the_network_recognises_is_read_in_its_graticule():
+    # Nine cycles make steep slopes that fill whole columns, so the graticule's reading is less
+    # than clearly waveform-like; read without the graticule, a readout drawn under it in the
+    # trace's colour comes in with the trace.
+    img, (x0, y0, x1, y1) = demo_screenshot(800, 480, (("sine", "cyan"),), cycles=9)
+    img = img.copy()
+    colour = read_capture(img).trace_colour
+    for k in range(8):  # a readout: a row of glyph-sized blocks in the trace's colour
+        img[y1 + 6 : y1 + 16, x0 + 20 + 12 * k : x0 + 28 + 12 * k] = colour
+    sure = read_capture(img, recognise=lambda x: 1.0)
+    assert sure.crop_method == "graticule" and sure.crop_box[3] <= y1 + 2
+    assert 0.5 <= waveform_likeness(sure.network_input) < 0.8
+    unsure = read_capture(img, recognise=lambda x: 0.5)  # not recognised: the clearest reading
+    assert unsure.crop_box[3] > y1 + 6
