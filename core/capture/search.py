@@ -319,6 +319,9 @@ def read_capture(
                 sure = True
                 break
     marked = marked_by_network(seen.get("prob"), small.shape[:2])
+    if taken is None and recognise is not None and _first_good(groups) is None:
+        taken = _recognised_trace(groups, recognise)
+        sure = taken is not None
     best = taken if taken is not None else _choose(groups, marked, small.shape[:2])
     others = []
     if recognise is not None and not sure and not seen.get("sees_none"):
@@ -424,6 +427,22 @@ def _recognised_in_graticule(group: list[tuple], recognise) -> CaptureResult | N
     if res.crop_method != "graticule" or not LIKELY <= q < GOOD:
         return None
     return res if recognise(res.network_input) >= SURE else None
+
+
+def _recognised_trace(groups: list[list[tuple]], recognise) -> CaptureResult | None:
+    """Where no try gives a GOOD reading: the first reading of the trace the segmentation
+    network found that is at least LIKELY waveform-like and that the answering network
+    recognises at SURE or more; else None. The most waveform-like reading is not always the
+    truest: a plot of many cycles read where that network points loses likeness on its steep
+    slopes, and a reading of the picture's contrast gains it by leaving out a slope's dots.
+    Readings of other colours are not taken so: a scope's dim glow beside a sawtooth is read
+    as a gaussian."""
+    for group in groups:
+        for res, q in group:
+            if res.crop_method == "trace network" and q >= LIKELY:
+                if recognise(res.network_input) >= SURE:
+                    return res
+    return None
 
 
 def _first_good(groups: list[list[tuple]]) -> CaptureResult | None:

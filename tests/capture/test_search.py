@@ -412,3 +412,16 @@ def test_a_screen_of_many_cycles_the_network_recognises_is_read_in_its_graticule
     assert 0.5 <= waveform_likeness(sure.network_input) < 0.8
     unsure = read_capture(img, recognise=lambda x: 0.5)  # not recognised: the clearest reading
     assert unsure.crop_box[3] > y1 + 6
+
+
+def test_a_plot_of_many_cycles_is_answered_from_the_segmentation_networks_reading():
+    # Seven cycles drawn as dots on a dark plot: the segmentation network's reading loses
+    # likeness on the steep slopes (under GOOD), a reading of the picture's contrast gains it by
+    # leaving out the slopes' dots. Where the answering network recognises the first surely, it
+    # is the one kept; where it does not, the most waveform-like.
+    cap = render_capture("plot_dark", "sine", 40075)
+    sure = read_capture(cap.image, recognise=lambda x: 1.0)
+    assert sure.crop_method == "trace network" and on_truth(cap, sure) > 0.9
+    assert 0.5 <= waveform_likeness(sure.network_input) < 0.8
+    unsure = read_capture(cap.image, recognise=lambda x: 0.5)
+    assert waveform_likeness(unsure.network_input) > waveform_likeness(sure.network_input)
