@@ -311,7 +311,14 @@ def train(page: Page, base_url: str, shot: Shot = _no_shot, shot_at_step: int = 
     open_page(page, base_url, "Train", "Train")
     advanced = page.get_by_text("Advanced settings: the network and how it trains")
     advanced.click()
-    page.get_by_role("tab", name="Training", exact=True).click()
+    tab = page.get_by_role("tab", name="Training", exact=True)
+
+    def training_tab_open() -> bool:  # a click as the expander opens can be lost: click again
+        if tab.get_attribute("aria-selected") != "true":
+            tab.click()
+        return tab.get_attribute("aria-selected") == "true"
+
+    poll(page, training_tab_open, "the Training tab to open")
     for label, value in TRAIN_SETTINGS:
         box = page.get_by_label(label, exact=True)
         expect(box).to_be_visible(timeout=TIMEOUT_MS)
