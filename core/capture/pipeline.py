@@ -67,6 +67,9 @@ class CaptureResult:
     # False where the segmentation network was asked and marks no trace anywhere in the picture
     # (a menu, a blank screen): whatever the rules read there is not trusted.
     seen_by_network: bool | None = None
+    # Degrees the picture was turned anticlockwise before it was read (core.capture.deskew: a
+    # photo taken askew is straightened); crop_box is then the box around the turned crop.
+    tilt: float = 0.0
 
     @property
     def found(self) -> bool:

@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from PIL import Image, ImageFilter
 
+from core.capture.deskew import box_back, straightened, tilt_angle
 from core.capture.masks import _components, _dilate
 from core.capture.pipeline import (
     CaptureResult,
@@ -290,7 +291,8 @@ def read_capture(
     recognise: Callable[[np.ndarray], float] | None = None,
 ) -> CaptureResult:
     """The automatic reading of uint8 RGB (H, W, 3): the first clearly waveform-like reading of
-    several tries, else the most waveform-like; crop_box is in the given image's pixels. The
+    several tries, else the most waveform-like; crop_box is in the given image's pixels. A
+    picture taken askew is read straightened (core.capture.deskew; the result's `tilt`). The
     plot-area rules go first (a screenshot's graticule also gives the time axis); where they do
     not find a clear waveform, the trace the segmentation network points at (where its weights
     are shipped and `segment`), then the whole picture, a line-contrast picture and the other
@@ -304,6 +306,9 @@ def read_capture(
     well (a second channel, the other curves of a figure) come back in the result's `others`,
     for the answer to choose among (core.training.predict.recognised)."""
     small, f = _shrink(np.ascontiguousarray(rgb[:, :, :3]))
+    unturned, tilt = small, tilt_angle(small)
+    if tilt:  # a photo taken askew: its grid, frame and axes level and upright again
+        small = straightened(small, tilt)
     groups, seen, asked, sure, taken = [], {}, None, False, None
     for group in _readings(small, size, thickness, segment, seen):
         groups.append(group)
@@ -328,8 +333,11 @@ def read_capture(
         candidates = [*groups, seen.get("parts", [])]
         others = distinct_traces(best, candidates, small.shape[:2], marked, seen.get("fits", ()))
     for res in (best, *others):
-        if res.original is not small:  # the contrast reading shows the picture, not the residue
-            res.original = small
+        # the picture as given (shrunk), not the contrast reading's residue or the turned copy
+        res.original = unturned
+        if tilt:
+            res.tilt = tilt
+            res.crop_box = box_back(res.crop_box, tilt, small.shape[:2], unturned.shape[:2])
         if f != 1.0:
             x0, y0, x1, y1 = res.crop_box
             h, w = rgb.shape[:2]

@@ -257,10 +257,10 @@ def test_a_box_outline_is_not_a_waveform_but_a_square_wave_or_two_traces_are():
 
 
 def test_where_the_segmentation_network_sees_no_trace_the_reading_is_not_trusted():
-    menu = read_capture(render_capture("photo", "none", 10115).image)  # a photo of a menu screen
+    menu = read_capture(render_capture("photo", "none", 10121).image)  # a photo of a menu screen
     assert menu.seen_by_network is False and not menu.confident
     assert any("sees no waveform" in w for w in menu.warnings)
-    asked = read_capture(render_capture("photo", "none", 10115).image, recognise=lambda x: 0.5)
+    asked = read_capture(render_capture("photo", "none", 10121).image, recognise=lambda x: 0.5)
     assert asked.seen_by_network is False and asked.others == []  # nothing else is offered
     dialog = read_capture(render_capture("photo", "none", 20205).image)  # it marks a frame only
     assert dialog.seen_by_network is False and not dialog.confident
