@@ -91,12 +91,13 @@ def read_sample(path: Path) -> tuple[str, np.ndarray]:
 
 @st.cache_resource(max_entries=12, show_spinner=False)
 def _extract(
-    image_id: str, crop, colour, size: int, thickness: int, run_key: str, _rgb, _predictor
-) -> CaptureResult:
+    image_id: str, crop, colour, tilt: float, size: int, thickness: int, run_key: str, _rgb,
+    _predictor,
+) -> CaptureResult:  # fmt: skip
     # The reading `predict` makes: automatic (in the user's box), asking the run's network, or
-    # the user's colour read by the rules.
-    return read_automatically(_rgb, crop=crop, colour=colour, predictor=_predictor, size=size,
-                              thickness=thickness)  # fmt: skip
+    # the user's colour read by the rules (straightened as the automatic reading was).
+    return read_automatically(_rgb, crop=crop, colour=colour, tilt=tilt, predictor=_predictor,
+                              size=size, thickness=thickness)  # fmt: skip
 
 
 def read_choices(
@@ -118,9 +119,14 @@ def read_choices(
     found the plot area if the click lies in it (the outline stays the automatic one)."""
     if crop is None and colour is None:
         return auto
+    # A colour chosen without a box is read where and as the automatic reading read: in its
+    # plot area, in the picture straightened as it straightened it (a box drawn is the user's).
     area = crop if crop is not None else click_area(auto, point)
-    result = extract(image_id, rgb, crop=area, colour=colour, size=size, thickness=thickness,
-                     predictor=predictor, run_key=run_key)  # fmt: skip
+    tilt = auto.tilt if crop is None and colour is not None and auto.read_box else 0.0
+    if tilt and area is not None:
+        area = auto.read_box
+    result = extract(image_id, rgb, crop=area, colour=colour, tilt=tilt, size=size,
+                     thickness=thickness, predictor=predictor, run_key=run_key)  # fmt: skip
     if crop is None and area is not None:
         result = dataclasses.replace(result, crop_auto=True, crop_method=auto.crop_method)
     return result
@@ -141,19 +147,22 @@ def extract(
     *,
     crop=None,
     colour=None,
+    tilt: float = 0.0,
     size=100,
     thickness=2,
     predictor: Predictor | None = None,
     run_key: str = "",
 ):
     """The reading `predict` makes (core.training.predict.read_automatically: the automatic
-    reading, inside `crop` where given; the rules' reading of `colour` where given), cached per
-    image and settings; with the run's `predictor` (and its `run_key`) the reading looks for the
-    picture's other traces where the network is not sure of the first, as `predict` does."""
+    reading, inside `crop` where given; the rules' reading of `colour` where given, in the
+    picture straightened by `tilt`), cached per image and settings; with the run's `predictor`
+    (and its `run_key`) the reading looks for the picture's other traces where the network is
+    not sure of the first, as `predict` does."""
     crop = tuple(int(v) for v in crop) if crop is not None else None
     colour = tuple(int(v) for v in colour) if colour is not None else None
     key = run_key if predictor is not None else ""
-    return _extract(image_id, crop, colour, int(size), int(thickness), key, rgb, predictor)
+    return _extract(image_id, crop, colour, float(tilt), int(size), int(thickness),
+                    key, rgb, predictor)  # fmt: skip
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)

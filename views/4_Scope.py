@@ -149,7 +149,8 @@ def show_stages(result, image_id: str, rgb, chosen: bool = False) -> None:
     captions = list(STAGE_CAPTIONS)
     captions[0] += f" ({'found: ' + result.crop_method if result.crop_auto else 'your crop'})"
     if result.tilt:  # read straightened: the plot area (stage 2) is level, the picture is not
-        captions[1] += f", straightened by {abs(result.tilt):.1f}°"
+        way = "anticlockwise" if result.tilt > 0 else "clockwise"
+        captions[1] += f", straightened: turned {abs(result.tilt):.1f}° {way}"
     captions[3] += f" ({size}×{size})"
     for col, image, caption in zip(cols, images, captions):
         col.image(image, caption=caption, width="stretch")

@@ -60,8 +60,9 @@ def tilt_angle(rgb: np.ndarray) -> float:
     if len(level) + len(upright) < 50:
         return 0.0
     angles = np.arange(-MAX_TILT, MAX_TILT + STEP / 2, STEP)
-    # A picture turned anticlockwise by `a` has its level lines falling to the right by tan(a)
-    # per pixel (rows grow downwards) and its upright lines leaning right upwards.
+    # A picture turned anticlockwise by `a` has its level lines rising to the right by tan(a)
+    # per pixel (rows grow downwards) and its upright lines leaning left at the top; the
+    # profiles are taken along those slants, and the turn that undoes them is -a.
     t = np.tan(np.radians(angles))
     scores = np.array(
         [
@@ -78,8 +79,7 @@ def tilt_angle(rgb: np.ndarray) -> float:
     for family, points in zip(scores, (level, upright)):
         if len(points) >= MIN_POINTS and family[best] < FAMILY_GAIN * family[zero]:
             return 0.0
-    angle = float(angles[best])
-    return -angle
+    return round(-float(angles[best]), 2)  # to the step, without the arange's float dust
 
 
 def straightened(rgb: np.ndarray, angle: float) -> np.ndarray:
@@ -97,15 +97,16 @@ def straightened(rgb: np.ndarray, angle: float) -> np.ndarray:
 
 
 def box_back(
-    box: tuple[int, int, int, int], angle: float, straight: tuple[int, int], shape: tuple[int, int]
+    box: tuple[int, int, int, int], angle: float, shape: tuple[int, int]
 ) -> tuple[int, int, int, int]:
-    """The box (x0, y0, x1, y1) of a picture `straightened` by `angle` (its size (h, w)
-    `straight`) as the box around the same region in the picture before (size `shape`)."""
-    (sh, sw), (h, w) = straight, shape
+    """The box (x0, y0, x1, y1) of a picture `straightened` by `angle` (both of size (h, w)
+    `shape`) as the upright box around the same region in the picture before: a turned box's
+    corners turned back, so it holds the region and the wedges beside it."""
+    h, w = shape
     t = np.radians(angle)
     x0, y0, x1, y1 = box
-    xs = np.array([x0, x1, x1, x0], float) - sw / 2
-    ys = np.array([y0, y0, y1, y1], float) - sh / 2
+    xs = np.array([x0, x1, x1, x0], float) - w / 2
+    ys = np.array([y0, y0, y1, y1], float) - h / 2
     # PIL turns anticlockwise about the centre (rows grow downwards); this is the turn back.
     ox = xs * np.cos(t) - ys * np.sin(t) + w / 2
     oy = xs * np.sin(t) + ys * np.cos(t) + h / 2

@@ -68,8 +68,13 @@ class CaptureResult:
     # (a menu, a blank screen): whatever the rules read there is not trusted.
     seen_by_network: bool | None = None
     # Degrees the picture was turned anticlockwise before it was read (core.capture.deskew: a
-    # photo taken askew is straightened); crop_box is then the box around the turned crop.
+    # photo taken askew is straightened). Then `cropped` and `mask` are of the straightened
+    # picture, crop_box is the upright box around that region in the given picture's pixels
+    # (larger than the region read), and read_box the region itself in the picture straightened
+    # (deskew.straightened of the given picture), in the same pixels (None for a reading in a
+    # box the user drew, whose contents alone were turned).
     tilt: float = 0.0
+    read_box: tuple[int, int, int, int] | None = None
 
     @property
     def found(self) -> bool:

@@ -336,12 +336,9 @@ def read_capture(
         # the picture as given (shrunk), not the contrast reading's residue or the turned copy
         res.original = unturned
         if tilt:
-            res.tilt = tilt
-            res.crop_box = box_back(res.crop_box, tilt, small.shape[:2], unturned.shape[:2])
-        if f != 1.0:
-            x0, y0, x1, y1 = res.crop_box
-            h, w = rgb.shape[:2]
-            res.crop_box = (int(x0 * f), int(y0 * f), min(w, int(x1 * f)), min(h, int(y1 * f)))
+            res.tilt, res.read_box = tilt, _scaled(res.crop_box, f, rgb.shape)
+            res.crop_box = box_back(res.crop_box, tilt, small.shape[:2])
+        res.crop_box = _scaled(res.crop_box, f, rgb.shape)
     best.others = others
     if seen.get("sees_none"):  # nothing read here is trusted, so no other trace is offered
         best.seen_by_network = False
@@ -350,6 +347,29 @@ def read_capture(
             "whatever the rules read: click on the trace, or crop to the plot, if there is one."
         )
     return best
+
+
+def _scaled(box, f: float, shape) -> tuple[int, int, int, int]:
+    """A box in a picture shrunk by `f` as a box in the picture of `shape` (h, w, ...)."""
+    if f == 1.0:
+        return tuple(box)
+    x0, y0, x1, y1 = box
+    h, w = shape[:2]
+    return int(x0 * f), int(y0 * f), min(w, int(x1 * f)), min(h, int(y1 * f))
+
+
+def read_colour(rgb: np.ndarray, crop, colour, *, tilt: float = 0.0, **opts) -> CaptureResult:
+    """The rules' reading of the trace `colour` the user chose (extract_trace), inside `crop`
+    where given. Where the automatic reading straightened the picture (its `tilt`, and `crop`
+    its read_box), the colour is read in the same straightened picture, the box placed back in
+    the picture's pixels: a click on a trace reads it level, as the automatic reading did."""
+    if not tilt:
+        return extract_trace(rgb, crop=crop, colour=colour, **opts)
+    rgb = np.ascontiguousarray(rgb[:, :, :3])
+    res = extract_trace(straightened(rgb, tilt), crop=crop, colour=colour, **opts)
+    res.original, res.tilt, res.read_box = rgb, tilt, res.crop_box
+    res.crop_box = box_back(res.crop_box, tilt, rgb.shape[:2])
+    return res
 
 
 def read_capture_in(
@@ -372,6 +392,7 @@ def read_capture_in(
     for r in (res, *res.others):
         a, b, c, d = r.crop_box
         r.crop_box, r.crop_auto, r.original = (a + x0, b + y0, c + x0, d + y0), False, rgb
+        r.read_box = None  # a turn of the box's contents, not of the picture
     return res
 
 

@@ -171,19 +171,22 @@ def training_thickness(exp: Experiment) -> int:
     return max(1, int(round((lo + hi) / 2)))
 
 
-def read_automatically(rgb: np.ndarray, *, crop=None, colour=None, predictor=None, **opts):
+def read_automatically(
+    rgb: np.ndarray, *, crop=None, colour=None, tilt: float = 0.0, predictor=None, **opts
+):
     """The capture reading `predict` uses: the automatic search (core.capture.read_capture), in
     the plot area where the user chose one (read_capture_in), or the rules' reading of the trace
-    colour the user chose. With the answering `predictor`, a first reading it is not sure of
-    sends the search on for the picture's other traces."""
-    from core.capture import extract_trace, read_capture
-    from core.capture.search import read_capture_in
+    colour the user chose (in the picture straightened by `tilt`, as an automatic reading that
+    straightened it read it: core.capture.search.read_colour). With the answering `predictor`,
+    a first reading it is not sure of sends the search on for the picture's other traces."""
+    from core.capture import read_capture
+    from core.capture.search import read_capture_in, read_colour
 
     if colour is None:
         if crop is None:
             return read_capture(rgb, recognise=recogniser(predictor), **opts)
         return read_capture_in(rgb, crop, recognise=recogniser(predictor), **opts)
-    return extract_trace(rgb, crop=crop, colour=colour, **opts)
+    return read_colour(rgb, crop, colour, tilt=tilt, **opts)
 
 
 def recogniser(predictor: Predictor | None):

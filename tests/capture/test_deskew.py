@@ -8,6 +8,7 @@ from PIL import Image
 
 from core.capture import read_capture, waveform_likeness
 from core.capture.deskew import box_back, straightened, tilt_angle
+from core.capture.search import read_colour
 from core.data.looks import render_capture
 
 
@@ -38,22 +39,21 @@ def test_a_picture_without_straight_lines_is_not_turned():
 
 
 def test_perspective_alone_is_not_taken_for_a_turn():
-    # A grid seen in perspective (its far side shorter): level lines slant, upright ones do not.
-    # Turning the picture to level the first kind would lean the second.
+    # A screen seen in perspective: its level lines slant (here all one way, about 2 degrees),
+    # its upright sides do not. Turning the picture to level the first would lean the second.
     img = np.full((400, 600, 3), 20, np.uint8)
-    for x in range(40, 561, 40):
-        img[20:380, x] = 200
+    xs = np.arange(50, 551)
     for k in range(10):
-        y0 = 20 + 40 * k
-        slope = (y0 - 200) / 180 * 0.06  # converging to the right, level through the middle
-        xs = np.arange(40, 561)
-        img[np.rint(y0 - slope * (xs - 40)).astype(int), xs] = 200
+        img[np.rint(80 + 25 * k - 0.035 * (xs - 50)).astype(int), xs] = 200
+    img[60:260, 50] = img[60:260, 550] = 200
     assert tilt_angle(img) == 0.0
+    img[60:260, 50] = img[60:260, 550] = 20  # the same lines with no upright ones: a turn
+    assert tilt_angle(img) == pytest.approx(-2.0, abs=0.25)
 
 
 def test_straightening_keeps_the_size_and_undoes_the_turn():
     img = np.zeros((200, 300, 3), np.uint8)
-    img[100, 20:280] = 255  # a level line
+    img[60:141:20, 20:280] = 255  # level lines
     t = straightened(img, 3.0)
     assert t.shape == img.shape
     assert tilt_angle(t) == pytest.approx(-3.0, abs=0.25)
@@ -86,7 +86,20 @@ def test_a_box_found_in_the_straightened_picture_is_placed_back_around_the_same_
     t = straightened(img, 10.0)
     ys, xs = np.nonzero(t[:, :, 0] > 128)
     box = (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)
-    x0, y0, x1, y1 = box_back(box, 10.0, t.shape[:2], img.shape[:2])
+    x0, y0, x1, y1 = box_back(box, 10.0, img.shape[:2])
     assert x0 <= 30 and y0 <= 30 and x1 >= 130 and y1 >= 70
     # the box around a turned box, turned back: 2.1 times the patch at 10 degrees
     assert (x1 - x0) * (y1 - y0) < 2.5 * 100 * 40
+
+
+def test_a_colour_chosen_in_a_picture_taken_askew_is_read_straightened():
+    # A click on the trace reads its colour where the automatic reading read: in the plot area
+    # of the straightened picture (read_box), its box placed back around it in the picture.
+    cap = render_capture("screen", "square", 503)
+    img = turned(cap.image, 3.0)
+    auto = read_capture(img)
+    chosen = read_colour(img, auto.read_box, auto.trace_colour, tilt=auto.tilt)
+    assert chosen.tilt == auto.tilt and chosen.crop_box == auto.crop_box
+    assert waveform_likeness(chosen.network_input) >= 0.9
+    level = read_colour(img, auto.crop_box, auto.trace_colour)  # the turned picture as it is
+    assert waveform_likeness(level.network_input) < waveform_likeness(chosen.network_input)

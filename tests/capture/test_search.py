@@ -262,6 +262,10 @@ def test_where_the_segmentation_network_sees_no_trace_the_reading_is_not_trusted
     assert any("sees no waveform" in w for w in menu.warnings)
     asked = read_capture(render_capture("photo", "none", 10121).image, recognise=lambda x: 0.5)
     assert asked.seen_by_network is False and asked.others == []  # nothing else is offered
+    # Another, straightened (1.6 degrees), gives the network a scrap to mark: what the rules
+    # read there is still not confident.
+    scrap = read_capture(render_capture("photo", "none", 10115).image)
+    assert scrap.tilt and scrap.seen_by_network is not False and not scrap.confident
     dialog = read_capture(render_capture("photo", "none", 20205).image)  # it marks a frame only
     assert dialog.seen_by_network is False and not dialog.confident
     sine = read_capture(render_capture("photo", "sine", 0).image)

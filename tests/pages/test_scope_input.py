@@ -196,3 +196,26 @@ def test_a_click_in_the_plot_area_is_read_there_and_keeps_the_automatic_outline(
     box = (x0, y0, x1, y1)
     dragged = read_choices("two-traces", rgb, auto, crop=box, colour=(0, 255, 255), point=point)
     assert not dragged.crop_auto  # a box the user drew is theirs
+
+
+def test_a_click_on_a_trace_in_a_picture_taken_askew_reads_it_straightened():
+    from PIL import Image
+
+    from core.capture import waveform_likeness
+    from ui.scope import extract, read_choices
+
+    rgb = demo_screenshot(1200, 720, (("sine", "cyan"), ("square", "yellow")))[0]
+    turned = np.asarray(Image.fromarray(rgb).rotate(3, Image.Resampling.BICUBIC, expand=True))
+    auto = extract("two-traces-askew", turned)
+    assert auto.tilt and auto.read_box is not None
+    ys, xs = np.nonzero(np.abs(turned.astype(int) - (255, 255, 0)).sum(2) < 30)
+    point = (float(xs[len(xs) // 2]), float(ys[len(ys) // 2]))
+    clicked = read_choices("two-traces-askew", turned, auto, colour=(255, 255, 0), point=point)
+    assert clicked.tilt == auto.tilt and clicked.crop_method == auto.crop_method
+    # the outline stays the automatic one (placed back from the full picture, not a shrunk one)
+    assert np.abs(np.subtract(clicked.crop_box, auto.crop_box)).max() <= 2
+    r, g, b = clicked.trace_colour
+    assert r > 2 * b and g > 2 * b  # the yellow square
+    assert waveform_likeness(clicked.network_input) >= 0.9  # read level: no slanted edges
+    box = auto.crop_box  # a box drawn is read as drawn: not turned
+    assert read_choices("two-traces-askew", turned, auto, crop=box, colour=(255, 255, 0)).tilt == 0
