@@ -122,7 +122,7 @@ def read_choices(
     # A colour chosen without a box is read where and as the automatic reading read: in its
     # plot area, in the picture straightened as it straightened it (a box drawn is the user's).
     area = crop if crop is not None else click_area(auto, point)
-    tilt = auto.tilt if crop is None and colour is not None and auto.read_box else 0.0
+    tilt = auto.tilt if crop is None and auto.read_box else 0.0  # (a colour was chosen)
     if tilt and area is not None:
         area = auto.read_box
     result = extract(image_id, rgb, crop=area, colour=colour, tilt=tilt, size=size,
