@@ -1,7 +1,7 @@
 """Per-kind figures of the capture pipeline: the real dev set and generated looks.
 
     python scripts/capture_figures.py [--run RUN] [--dev DIR] [--generated N] [--montage PNG]
-                                      [--variants]
+                                      [--variants] [--as-drawn]
 
 For each kind (screenshot, photo, plot, drawing) it prints how many images were read, answered
 right, wrong and unsure. An in-class image (its labels name a class of the run) is right when it
@@ -9,7 +9,9 @@ is answered with one of its labels and not unsure; an image of other shapes or n
 it is answered unsure. --montage saves the network input made from every dev image. --variants
 reads each dev image again as it comes after everyday changes (smaller, re-saved as JPEG,
 cropped, tilted: core.data.variants) and prints the in-class and other/none figures per change:
-how much of the dev figure survives what a held-out picture may have been through.
+how much of the dev figure survives what a held-out picture may have been through. --as-drawn
+answers the generated captures again, each read from the mask its trace was drawn with: what
+the answering network gets wrong given a perfect reading, apart from what the reading loses.
 """
 
 from __future__ import annotations
@@ -146,11 +148,12 @@ def dev_variants(pred, folder: Path) -> str:
     return "\n".join(lines)
 
 
-def generated(pred, n: int, seed: int) -> str:
+def generated(pred, n: int, seed: int, as_drawn: bool = False) -> str:
     classes = set(pred.classes)
-    answers = classify_generated(pred, n, seed)
+    answers = classify_generated(pred, n, seed, as_drawn=as_drawn)
     rows = [(KIND_OF_LOOK[a.kind], a.outcome, bool(set(a.labels) & classes)) for a in answers]
-    lines = [table(f"generated looks ({n} captures, seed {seed})", rows)]
+    how = ", each read from the trace it was drawn with" if as_drawn else ""
+    lines = [table(f"generated looks ({n} captures, seed {seed}{how})", rows)]
     per_look = defaultdict(lambda: [0, 0])
     for a in answers:
         per_look[a.kind][0] += a.outcome == "right"
@@ -186,6 +189,12 @@ def main() -> int:
         action="store_true",
         help="also read the dev set after everyday changes (JPEG, smaller, tilted)",
     )
+    ap.add_argument(
+        "--as-drawn",
+        action="store_true",
+        help="also answer the generated captures read from their drawn traces (the answering "
+        "network's own misses, apart from the reading's)",
+    )
     ap.add_argument("--no-segment", action="store_true", help="the rules alone, no segmentation")
     args = ap.parse_args()
     SEGMENT[0] = not args.no_segment
@@ -196,6 +205,8 @@ def main() -> int:
             print(dev_variants(pred, Path(args.dev)))
     if args.generated:
         print(generated(pred, args.generated, args.seed))
+        if args.as_drawn:
+            print(generated(pred, args.generated, args.seed, as_drawn=True))
     return 0
 
 

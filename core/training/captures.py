@@ -18,10 +18,18 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from core.capture.formats import sniff_format
 from core.capture.imagefile import SUPPORTED_EXTENSIONS
 from core.errors import LabError
-from core.training.predict import Predictor, predict_capture, predict_file
+from core.training.predict import (
+    Predictor,
+    predict_capture,
+    predict_file,
+    training_thickness,
+)
+from core.training.predict import answer as answer_reading
 
 OUT_OF_CLASS = ("other", "none")
 GROUPS = ("in-class", "out-of-class", "unlabelled")
@@ -156,11 +164,17 @@ def answer_image(
     return answer
 
 
-def classify_generated(predictor: Predictor, n: int, seed: int) -> list[Answer]:
+def classify_generated(
+    predictor: Predictor, n: int, seed: int, *, as_drawn: bool = False
+) -> list[Answer]:
     """An Answer for each of n generated captures (core.data.looks), cycling through the looks
     and, per look, through the run's classes, "other" (a distractor shape) and "none" (a screen
     or plot without a trace), seeded from `seed`; each Answer's kind is its look and its file
-    the capture's name (look:class:seed). The captures are read as `predict` reads a picture."""
+    the capture's name (look:class:seed). The captures are read as `predict` reads a picture.
+
+    as_drawn: read each capture from the mask of the trace it was drawn with instead (the
+    reading a perfect trace finder would make; captures without a trace are left out), so the
+    answers' misses are the answering network's own and not the reading's."""
     from core.data.looks import LOOKS, render_capture
     from core.data.waveforms import CLASSES
 
@@ -171,13 +185,31 @@ def classify_generated(predictor: Predictor, n: int, seed: int) -> list[Answer]:
         cap = render_capture(look, cls, seed + i)
         # Every class a visible trace shows is a right answer; with none, "other" or "none".
         labels = cap.labels or (cap.label,)
+        if as_drawn:
+            if cap.mask is None or not cap.mask.any():
+                continue
+            labels = (cap.label,)  # the drawn trace's own class, not another channel's
         answer = Answer(file=f"{look}:{cls}:{seed + i}", kind=look, labels=labels)
-        r = predict_capture(predictor, cap.image)
+        if as_drawn:
+            r = _answer_drawn(predictor, cap.image, cap.mask)
+        else:
+            r = predict_capture(predictor, cap.image)
         answer.label, answer.probabilities = r["label"], r["probabilities"]
         answer.unsure, answer.trace_found = bool(r["unsure"]), bool(r["trace_found"])
         answer.outcome = outcome(answer, predictor.classes)
         answers.append(answer)
     return answers
+
+
+def _answer_drawn(predictor: Predictor, rgb, mask) -> dict:
+    """The answer for the trace drawn where bool `mask` is, read across its own columns."""
+    from core.capture.pipeline import mask_reading
+
+    cols = np.flatnonzero(mask.any(0))
+    reading = mask_reading(rgb, mask, size=predictor.image_size,
+                           thickness=training_thickness(predictor.experiment),
+                           view=(int(cols[0]), int(cols[-1]) + 1))  # fmt: skip
+    return answer_reading(predictor, reading)
 
 
 def tally(answers: list[Answer], classes: list[str]) -> list[dict]:

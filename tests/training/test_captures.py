@@ -184,6 +184,22 @@ def test_classify_generated_labels_other_and_none_out_of_class(example, generate
     assert any(a.labels == ("none",) for a in answers)
 
 
+def test_classify_generated_as_drawn_reads_each_drawn_trace(example):
+    """As drawn, a capture is read from the mask of the trace it was drawn with: captures without
+    one are left out, the label is the drawn trace's own (not another channel's), and the
+    answering network, given those perfect readings, names the classes' traces (the floor is what
+    the example run reaches on these 18) and answers the distractor shapes as it would read."""
+    answers = classify_generated(example, 30, 7000, as_drawn=True)
+    assert len(answers) == 24 and not any(":none:" in a.file for a in answers)
+    for a in answers:
+        look, cls, seed = a.file.split(":")
+        assert a.labels == (render_capture(look, cls, int(seed)).label,) and a.trace_found
+    in_class = [a for a in answers if set(a.labels) & set(example.classes)]
+    assert len(in_class) == 18
+    assert sum(a.outcome == "right" for a in in_class) >= 17
+    assert {a.labels for a in answers} - {(c,) for c in example.classes} == {("other",)}
+
+
 def test_the_captures_command(folder, capsys):
     assert main(["captures", str(folder)]) == 0
     out = capsys.readouterr().out
