@@ -31,6 +31,7 @@ from core.capture import capture_file  # noqa: E402
 from core.capture.search import read_capture  # noqa: E402
 from core.data.looks import KIND_OF_LOOK  # noqa: E402
 from core.data.variants import VARIANTS, everyday_variants  # noqa: E402
+from core.errors import LabError  # noqa: E402
 from core.training.captures import classify_generated  # noqa: E402
 from core.training.predict import (  # noqa: E402
     load_predictor,
@@ -198,7 +199,11 @@ def main() -> int:
     ap.add_argument("--no-segment", action="store_true", help="the rules alone, no segmentation")
     args = ap.parse_args()
     SEGMENT[0] = not args.no_segment
-    pred = load_predictor(args.run)
+    try:
+        pred = load_predictor(args.run)
+    except LabError as e:
+        print(e, file=sys.stderr)
+        return 2
     if Path(args.dev).is_dir():
         print(dev_set(pred, Path(args.dev), args.verbose, args.montage))
         if args.variants:

@@ -185,15 +185,14 @@ def classify_generated(
         cap = render_capture(look, cls, seed + i)
         # Every class a visible trace shows is a right answer; with none, "other" or "none".
         labels = cap.labels or (cap.label,)
-        if as_drawn:
-            if cap.mask is None or not cap.mask.any():
-                continue
-            labels = (cap.label,)  # the drawn trace's own class, not another channel's
-        answer = Answer(file=f"{look}:{cls}:{seed + i}", kind=look, labels=labels)
-        if as_drawn:
-            r = _answer_drawn(predictor, cap.image, cap.mask)
-        else:
+        if not as_drawn:
             r = predict_capture(predictor, cap.image)
+        elif cap.mask is None or not cap.mask.any():
+            continue
+        else:
+            labels = (cap.label,)  # the drawn trace's own class, not another channel's
+            r = _answer_drawn(predictor, cap.image, cap.mask)
+        answer = Answer(file=f"{look}:{cls}:{seed + i}", kind=look, labels=labels)
         answer.label, answer.probabilities = r["label"], r["probabilities"]
         answer.unsure, answer.trace_found = bool(r["unsure"]), bool(r["trace_found"])
         answer.outcome = outcome(answer, predictor.classes)
