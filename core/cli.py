@@ -131,6 +131,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
+    from core.capture.namer import WORDS
     from core.training.predict import UNSURE_BELOW, load_predictor, predict_file, shown_probability
 
     predictor = load_predictor(args.run)
@@ -152,6 +153,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
             probs = "  ".join(f"{c} {shown_probability(p, UNSURE_BELOW)}"
                               for c, p in r["probabilities"].items())  # fmt: skip
             note = "  unsure: none of the shapes this network knows" if r["unsure"] else ""
+            if r["unsure"] and r.get("looks_like") in WORDS:
+                note += f" (it looks like {WORDS[r['looks_like']]})"
             if r.get("traces", 1) > 1:
                 note += f"  (of {r['traces']} waveforms read, the one it recognises best)"
             print(f"{r['file']}: {r['label']}   ({probs}){note}")

@@ -106,8 +106,11 @@ def test_predict_of_a_picture_of_two_waveforms_answers_about_the_known_one(tmp_p
     two, saw = json.loads(capsys.readouterr().out)
     assert (two["label"], two["unsure"], two["traces"]) == ("sine", False, 2)
     assert saw["unsure"] and saw["traces"] == 1
-    assert main(["predict", "--run", run, str(both)]) == 0
-    assert "of 2 waveforms read, the one it recognises best" in capsys.readouterr().out
+    assert saw["looks_like"] == "sawtooth" and two["looks_like"] is None  # the shape namer's
+    assert main(["predict", "--run", run, str(both), str(alone)]) == 0
+    out = capsys.readouterr().out
+    assert "of 2 waveforms read, the one it recognises best" in out
+    assert "unsure: none of the shapes this network knows (it looks like a sawtooth)" in out
 
 
 def test_predict_with_a_missing_run_says_so(tmp_path, capsys):

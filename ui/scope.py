@@ -16,6 +16,7 @@ import streamlit as st
 from core import render
 from core.capture import CaptureResult
 from core.capture.imagefile import MAX_BYTES
+from core.capture.namer import WORDS
 from core.capture.pointer import in_box
 from core.errors import LabError
 from core.interpret.snapshot import HEAT_EXPLANATION, HEAT_LABELS, HEAT_METHODS
@@ -299,6 +300,11 @@ def show_answer(predictor: Predictor, said: dict, confident: bool, heading: str 
         return
     st.markdown(f"{heading}The network says: **unsure**, none of the shapes it knows (closest: "
                 f"{said['label']}, {percent(top, UNSURE_BELOW)}).")  # fmt: skip
+    shape = said.get("looks_like")
+    if shape in WORDS:
+        st.caption(f"A second network that knows more shapes sees {WORDS[shape]} here: a shape "
+                   "this network was not taught.")  # fmt: skip
+        return
     why = mirror_reason(predictor, said, confident)
     if why:
         st.caption(why)

@@ -22,6 +22,7 @@ import numpy as np
 
 from core.capture.formats import sniff_format
 from core.capture.imagefile import SUPPORTED_EXTENSIONS
+from core.capture.namer import WORDS
 from core.errors import LabError
 from core.training.predict import (
     Predictor,
@@ -49,6 +50,7 @@ class Answer:
     trace_found: bool = True  # False where no trace was read (the probabilities mean nothing)
     refused: str | None = None  # the sentence saying why
     outcome: str = ""
+    looks_like: str | None = None  # a shape outside the classes the shape namer sees (unsure)
 
     def to_dict(self) -> dict:
         return asdict(self) | {"labels": list(self.labels)}
@@ -56,12 +58,17 @@ class Answer:
 
 def answer_words(a: dict) -> str:
     """An Answer (as Answer.to_dict gives it) in words: 'sine', 'unsure (closest: sine)',
-    'no trace found' or 'refused' (the sentence saying why is its `refused`)."""
+    'unsure (closest: sine; looks like a triangle wave)', 'no trace found' or 'refused' (the
+    sentence saying why is its `refused`)."""
     if a["refused"] or a["label"] is None:
         return "refused"
     if not a.get("trace_found", True):
         return "no trace found"
-    return f"unsure (closest: {a['label']})" if a["unsure"] else a["label"]
+    if not a["unsure"]:
+        return a["label"]
+    shape = a.get("looks_like")
+    seen = f"; looks like {WORDS[shape]}" if shape in WORDS else ""
+    return f"unsure (closest: {a['label']}{seen})"
 
 
 def read_labels(path: str | Path) -> dict[str, tuple[tuple[str, ...], str]]:
@@ -159,6 +166,7 @@ def answer_image(
     else:
         answer.label, answer.probabilities = r["label"], r["probabilities"]
         answer.unsure = bool(r.get("unsure", False))
+        answer.looks_like = r.get("looks_like")
         answer.trace_found = bool(r.get("trace_found", True))
     answer.outcome = outcome(answer, predictor.classes)
     return answer
@@ -195,6 +203,7 @@ def classify_generated(
         answer = Answer(file=f"{look}:{cls}:{seed + i}", kind=look, labels=labels)
         answer.label, answer.probabilities = r["label"], r["probabilities"]
         answer.unsure, answer.trace_found = bool(r["unsure"]), bool(r["trace_found"])
+        answer.looks_like = r.get("looks_like")
         answer.outcome = outcome(answer, predictor.classes)
         answers.append(answer)
     return answers

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from core.capture.namer import OFF_CLASS_ABOVE, off_class
 from core.errors import LabError, RunError
 from core.nn.model import build_model
 from core.training.experiment import Experiment, experiment_from_dict
@@ -45,12 +46,18 @@ def shown_probability(p: float, below: float | None = None, *, percent: bool = F
 
 
 def is_unsure(
-    probabilities: np.ndarray, trace_found: bool = True, mirrored: float | None = None
+    probabilities: np.ndarray,
+    trace_found: bool = True,
+    mirrored: float | None = None,
+    off_class: float | None = None,
 ) -> bool:
     """The rule for "unsure": no trace, a top class probability below UNSURE_BELOW, or (where
     given) the top class's probability over the input's mirror images, `mirrored` (see
-    Predictor.mirrored), below MIRRORED_BELOW."""
+    Predictor.mirrored), below MIRRORED_BELOW, or the shape namer's belief in shapes outside the
+    run's classes, `off_class` (core.capture.namer.off_class), above OFF_CLASS_ABOVE."""
     if not trace_found or float(np.max(probabilities)) < UNSURE_BELOW:
+        return True
+    if off_class is not None and off_class > OFF_CLASS_ABOVE:
         return True
     return mirrored is not None and mirrored < MIRRORED_BELOW
 
@@ -117,24 +124,30 @@ class Predictor:
         return np.mean([p[np.arange(len(top)), top] for p in seen], axis=0)
 
     def predict(self, images: np.ndarray) -> list[dict]:
-        """[{label, unsure, probabilities: {class: p}, mirrored}] for each image: label is the top
-        class, unsure says it is probably none of them (is_unsure, with `mirrored`, the top
-        class's probability over the image and its mirror images; an empty image is always
-        unsure)."""
+        """[{label, unsure, probabilities: {class: p}, mirrored, looks_like}] for each image:
+        label is the top class, unsure says it is probably none of them (is_unsure, with
+        `mirrored`, the top class's probability over the image and its mirror images, and the
+        shape namer's second opinion; an empty image is always unsure). looks_like is the shape
+        the namer sees (a key of core.capture.namer.WORDS) where that opinion makes the answer
+        unsure: a shape outside the run's classes; None otherwise."""
         x = np.asarray(images)
         probs = self.probabilities(x)
         mirrored = self.mirrored(x, probs)
         names = self.classes
         found = x.reshape(len(probs), -1).any(1)
-        return [
-            {
+        named = off_class(x.reshape(len(probs), *x.shape[-2:]), names)
+        named = named if named is not None else [(None, None)] * len(probs)
+        out = []
+        for p, f, m, (share, shape) in zip(probs, found, mirrored, named):
+            off = share is not None and bool(f) and share > OFF_CLASS_ABOVE
+            out.append({
                 "label": names[int(p.argmax())],
-                "unsure": is_unsure(p, bool(f), float(m)),
+                "unsure": is_unsure(p, bool(f), float(m), share),
                 "probabilities": {c: float(v) for c, v in zip(names, p)},
                 "mirrored": float(m),
-            }
-            for p, f, m in zip(probs, found, mirrored)
-        ]
+                "looks_like": shape if off else None,
+            })  # fmt: skip
+        return out
 
 
 def outputs_to_probabilities(out: torch.Tensor, loss: str) -> torch.Tensor:

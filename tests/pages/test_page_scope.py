@@ -272,6 +272,29 @@ def test_an_answer_unsure_because_of_its_mirror_images_says_why():
     assert "when reversed in time, so" in mirror_reason(upright, said, confident=True)
 
 
+def test_an_answer_unsure_because_of_its_look_says_what_the_trace_looks_like(monkeypatch):
+    """Where the shape namer made the answer unsure, the page says what it sees instead of
+    the mirror images' reason."""
+    from core.training.predict import EXAMPLE_RUN, load_predictor
+    from ui import scope
+
+    shown = []
+    monkeypatch.setattr(scope.st, "markdown", lambda s, **k: shown.append(s))
+    monkeypatch.setattr(scope.st, "caption", lambda s, **k: shown.append(s))
+    example = load_predictor(EXAMPLE_RUN)
+    probs = {"square": 0.05, "gaussian": 0.9, "sine": 0.05}
+    said = {"label": "gaussian", "unsure": True, "probabilities": probs, "mirrored": 0.41,
+            "looks_like": "rc_decay"}  # fmt: skip
+    scope.show_answer(example, said, confident=True)
+    assert "**unsure**" in shown[0] and "closest: gaussian, 90%" in shown[0]
+    assert shown[1] == ("A second network that knows more shapes sees an RC charge or decay "
+                        "here: a shape this network was not taught.")  # fmt: skip
+    assert len(shown) == 2  # not the mirror images' reason as well
+    shown.clear()
+    scope.show_answer(example, said | {"looks_like": None}, confident=True)
+    assert "mirror images" in shown[1]
+
+
 def test_colours_of_a_picture_without_a_waveform_are_offered_not_called_traces(shipped_examples):
     import io
 

@@ -235,6 +235,11 @@ def test_the_captures_command_says_what_is_wrong(tmp_path, capsys):
         ({"label": "sine", "unsure": False, "refused": None}, "sine"),
         ({"label": "sine", "unsure": True, "refused": None}, "unsure (closest: sine)"),
         (
+            {"label": "sine", "unsure": True, "refused": None, "looks_like": "triangle"},
+            "unsure (closest: sine; looks like a triangle wave)",
+        ),
+        ({"label": "sine", "unsure": False, "looks_like": None, "refused": None}, "sine"),
+        (
             {"label": "sine", "unsure": True, "refused": None, "trace_found": False},
             "no trace found",
         ),

@@ -121,7 +121,8 @@ def test_the_mirror_check_marks_unsure_other_shapes_the_example_run_guessed_at(e
 def test_an_empty_input_is_unsure_with_a_top_class(example):
     out = example.predict(np.zeros((1, 100, 100), np.float32))[0]
     assert out["unsure"] is True and out["label"] in example.classes
-    assert set(out) == {"label", "unsure", "probabilities", "mirrored"}
+    assert set(out) == {"label", "unsure", "probabilities", "mirrored", "looks_like"}
+    assert out["looks_like"] is None  # nothing drawn: no shape to name
 
 
 def test_the_example_run_is_surer_of_its_classes_than_of_other_shapes(example):
