@@ -36,6 +36,9 @@ WEIGHTS = Path(__file__).with_name("namer.pt")
 # run: from 0.7 to 0.9 each gains other shapes answered unsure and loses at most two in-class
 # answers, the totals moving by a capture or two between thresholds.
 OFF_CLASS_ABOVE = 0.8
+# Families the generator draws alike once a trace fills its height: drawn either way up, an RC
+# charge is an RC decay, and a DC level's noise stretched is noise. Counted as one when scored.
+ALIKE = {"rc_decay": "rc_charge", "dc": "noise"}
 WORDS = {
     "square": "a square wave",
     "gaussian": "a gaussian pulse",
@@ -48,7 +51,7 @@ WORDS = {
     "rc_decay": "an RC charge or decay",
     "rc_train": "a square wave rounded by an RC filter",
     "steps": "a staircase",
-    "dc": "a flat (DC) level",
+    "dc": "noise on a flat level",
     "noise": "noise",
     "rectified": "a rectified sine",
     "parabola": "a parabola",

@@ -16,8 +16,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from core.capture.curves import samples_mask
 from core.capture.masks import _dilate
-from core.capture.namer import FAMILIES, INPUT, build_namer
+from core.capture.namer import ALIKE, FAMILIES, INPUT, build_namer
 from core.capture.rasterise import rasterise
 from core.data.waveforms import WaveformSpec, render_batch, render_distractors, trace_levels
 
@@ -31,15 +32,12 @@ def read_example(i: int, spec: WaveformSpec | None = None) -> tuple[np.ndarray, 
     rng = np.random.default_rng([i, 99])
     width = int(rng.integers(120, 900))
     levels, name = trace_levels(spec, _ROUND[i % len(_ROUND)], width, rng)
-    amp = rng.uniform(0.2, 1.0)
+    amp = rng.uniform(0.2, 1.0)  # the trace's share of the view's height
     height = int(rng.integers(60, 500))
-    v = np.clip(levels * amp + rng.uniform(0, 1 - amp), 0, 1)
-    top = np.rint((1 - v) * (height - 1)).astype(int)
-    bot = top.copy()
-    top = np.minimum(top, np.concatenate([top[:1], bot[:-1]]))  # each column joins the last
-    bot = np.maximum(bot, np.concatenate([bot[:1], top[:-1]]))
-    rows = np.arange(height)[:, None]
-    mask = (rows >= top[None, :]) & (rows <= bot[None, :])
+    span = max(2, int(round(amp * height)))
+    mask = np.zeros((height, width), bool)
+    top = int(rng.integers(0, height - span + 1))
+    mask[top : top + span] = samples_mask(levels, span)  # drawn as a scope's samples are
     pen = int(rng.integers(0, 4))
     if pen:
         mask = _dilate(mask, pen // 2, (pen + 1) // 2)
@@ -99,13 +97,14 @@ def train_namer(
 
 
 def accuracy_by_family(net: nn.Sequential, x: np.ndarray, y: np.ndarray) -> dict[str, float]:
-    """The share of each family's inputs the namer names right; an RC charge and an RC decay are
-    one family here (drawn either way up, they are the same shape)."""
+    """The share of each family's inputs the namer names right, families it cannot tell apart
+    (namer.ALIKE) counted as one."""
     with torch.inference_mode():
         said = net(torch.from_numpy(np.asarray(x, np.float32))[:, None]).argmax(1).numpy()
     y = np.asarray(y).copy()
     for a in (said, y):
-        a[a == FAMILIES.index("rc_decay")] = FAMILIES.index("rc_charge")
+        for family, same in ALIKE.items():
+            a[a == FAMILIES.index(family)] = FAMILIES.index(same)
     return {FAMILIES[k]: float(np.mean(said[y == k] == k)) for k in np.unique(y)}
 
 
