@@ -5,8 +5,9 @@ plot or a drawing, and a rule that suits one (a colour map's region is the plot)
 another (a coloured poster behind a photographed scope). So the automatic reading tries the
 plot-area rules, then the trace a small segmentation network (core.capture.segment, trained on
 generated captures in every look) points at (read by the rules' colour pick and as all it marks,
-each trace on its own where several are drawn one above another, across the screen it is drawn
-on rather than the whole photo), then the whole picture as plain content, then the other
+each trace on its own where several are drawn one above another, each of its colours alone where
+all it marks is no clear waveform (two channels that cross), across the screen it is drawn on
+rather than the whole photo), then the whole picture as plain content, then the other
 candidate colours, and keeps the first whose network input is clearly like a waveform (spread
 across the width, one line per column), else the most waveform-like, passing over readings of
 pixels the segmentation network does not mark as trace. Where the answering network is unsure
@@ -399,7 +400,8 @@ def read_capture_in(
 def _readings(small, size: int, thickness: int, segment: bool, seen: dict):
     """Each try's readings of `small` in turn, as it is made: a list per try of
     (CaptureResult, waveform_likeness). seen["prob"]: the segmentation network's answer, once
-    asked; seen["parts"]: readings of each colour of its trace, for the other traces only;
+    asked; seen["parts"]: readings of each colour of its trace, for the other traces (and,
+    where none of that try's readings is GOOD, those that are GOOD alone join them);
     seen["fits"]: readings of a black line through coloured data on a light plot."""
     tries: list[dict] = [{}, {"find_area": False}, {"contrast": True}]
     if segment:
@@ -422,13 +424,19 @@ def _readings(small, size: int, thickness: int, segment: bool, seen: dict):
             view = trace_view(small, prob, around=traced[2])
             readings = _network_readings(small, traced, view, size, thickness)
             # Each colour the network marks, read alone: candidates for the picture's other
-            # traces only (a part of one trace in two colours is no better a reading of it).
+            # traces (a part of one trace in two colours is no better a reading of it), and for
+            # this one only where its trace read whole is not clearly a waveform.
             parts = [mask_reading(small, part, size=size, thickness=thickness, view=view)
                      for part in colour_parts(small, traced[1])]  # fmt: skip
             for r in parts:
                 x0, y0, x1, y1 = r.crop_box
                 r.cropped, r.crop_method = small[y0:y1, x0:x1], "trace network"
             seen["parts"] = [(r, waveform_likeness(r.network_input)) for r in parts]
+            if all(waveform_likeness(r.network_input) < GOOD for r in readings):
+                # Read as one, two channels of different colours that cross are no waveform;
+                # a colour clearly waveform-like alone is then a reading of this try.
+                readings += [r for r, q in seen["parts"] if q >= GOOD]
+                seen["parts"] = [(r, q) for r, q in seen["parts"] if q < GOOD]
         else:
             fit = opts.pop("fit", False)
             readings = [extract_trace(img, size=size, thickness=thickness, **opts)]

@@ -11,6 +11,7 @@ from core.capture.masks import _close_columns, _dilate
 from core.capture.pipeline import axes_only, box_only, mask_reading
 from core.capture.search import (
     DISTINCT,
+    GOOD,
     _choose,
     _placed,
     colour_parts,
@@ -221,6 +222,15 @@ def test_a_photos_cyan_and_blue_channels_are_read_as_two_traces():
     assert len(res.others) == 1
     colours = sorted([res.trace_colour, res.others[0].trace_colour], key=lambda c: c[1])
     assert colours[0][2] > colours[0][1] and colours[1][1] > colours[1][0]  # a blue, a cyan
+
+
+def test_two_channels_that_cross_are_read_a_colour_at_a_time():
+    cap = render_capture("photo", "sine", 50002)  # an orange sine crossed by a flat pink line
+    res = read_capture(cap.image)  # read as one they are no waveform (likeness 0.25)
+    assert waveform_likeness(res.network_input) >= GOOD
+    assert _truth_share(cap, res) > 0.9  # the sine's own pixels, not the pink line's
+    r, g, b = res.trace_colour
+    assert r > g > b  # orange
 
 
 def test_arrows_or_axes_read_from_a_mask_are_not_a_waveform():
