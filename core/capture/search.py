@@ -400,8 +400,8 @@ def read_capture_in(
 def _readings(small, size: int, thickness: int, segment: bool, seen: dict):
     """Each try's readings of `small` in turn, as it is made: a list per try of
     (CaptureResult, waveform_likeness). seen["prob"]: the segmentation network's answer, once
-    asked; seen["parts"]: readings of each colour of its trace, for the other traces (and,
-    where none of that try's readings is GOOD, those that are GOOD alone join them);
+    asked; seen["parts"]: readings of each colour of its trace, for the other traces (where
+    none of that try's own readings is GOOD, the parts GOOD alone are its readings instead);
     seen["fits"]: readings of a black line through coloured data on a light plot."""
     tries: list[dict] = [{}, {"find_area": False}, {"contrast": True}]
     if segment:
