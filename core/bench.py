@@ -147,6 +147,45 @@ def bench_generated(quick: bool) -> list[dict]:
     return rows
 
 
+def bench_steadiness(quick: bool) -> list[dict]:
+    """How steady the shipped example run's answers are to where a reading lands on its input:
+    images of the run's own waveform settings (a stream of their own) answered right at
+    UNSURE_BELOW or more, as drawn, moved one pixel right and down, and squeezed between blank
+    margins of 8% a side (a reading's view wider than its trace). The network max-pools 4x4
+    after its first layer, so a one-pixel move changes what it sees (readings of real captures
+    a pixel apart have been answered differently), and the sines in its data always fill the
+    width; a reading's exact placing should not decide the answer."""
+    from PIL import Image
+
+    from core.data.waveforms import render_batch
+    from core.training.predict import EXAMPLE_RUN, UNSURE_BELOW, load_predictor
+
+    predictor = load_predictor(EXAMPLE_RUN)
+    x, y = render_batch(predictor.experiment.waveforms, 60 if quick else 600, seed=123)
+    x = x.astype(np.float32)
+    moved = np.zeros_like(x)
+    moved[:, 1:, 1:] = x[:, :-1, :-1]
+    size, m = x.shape[-1], round(0.08 * x.shape[-1])
+    squeezed = np.zeros_like(x)
+    for i, img in enumerate(x):
+        small = Image.fromarray((img * 255).astype(np.uint8)).resize(
+            (size - 2 * m, size), Image.BOX
+        )
+        squeezed[i, :, m : size - m] = np.asarray(small) > 64
+    rows = []
+    for name, images in (("as drawn", x), ("moved 1 px", moved), ("8% blank margins", squeezed)):
+        p = predictor.probabilities(images)
+        good = (p.argmax(1) == y) & (p.max(1) >= UNSURE_BELOW)
+        per = ", ".join(f"{c} {good[y == k].mean():.0%}" for k, c in enumerate(predictor.classes))
+        rows.append(_row(f"example run, own images {name}: right and sure ({per})",
+                         f"{int(good.sum())}/{len(y)}", ""))  # fmt: skip
+    same = predictor.probabilities(moved).argmax(1) == predictor.probabilities(x).argmax(1)
+    rows.append(
+        _row("example run, own images: answer kept when moved 1 px", f"{same.mean():.1%}", "")
+    )
+    return rows
+
+
 def run_benchmarks(quick: bool = False) -> list[dict]:
     """All measurements; quick=True shrinks them for a smoke test."""
     torch.manual_seed(0)
@@ -159,6 +198,7 @@ def run_benchmarks(quick: bool = False) -> list[dict]:
     rows.extend(bench_capture(quick))
     rows.extend(bench_dev_set(quick))
     rows.extend(bench_generated(quick))
+    rows.extend(bench_steadiness(quick))
     rows.append(_row("torch threads", torch.get_num_threads(), ""))
     return rows
 
