@@ -321,7 +321,9 @@ def read_capture(
                 break
         if first is not None and first is not asked:
             asked = first
-            if recognise is None or recognise(first.network_input) >= SURE:
+            if (recognise is None or recognise(first.network_input) >= SURE) and _backed(
+                first, small, segment, seen
+            ):
                 sure = True
                 break
     marked = marked_by_network(seen.get("prob"), small.shape[:2])
@@ -348,6 +350,21 @@ def read_capture(
             "whatever the rules read: click on the trace, or crop to the plot, if there is one."
         )
     return best
+
+
+def _backed(res: CaptureResult, small: np.ndarray, segment: bool, seen: dict) -> bool:
+    """Whether a reading may end the search: the segmentation network (asked here where no try
+    has asked it yet) marks no trace at all, or marks at least LOW_SUPPORT of the reading's
+    pixels. A graticule's or a plot's reading of its grid lines, its axes or its labels is
+    passed over as _choose passes it over, before it is answered surely."""
+    if not segment:
+        return True
+    if "prob" not in seen:
+        seen["prob"] = trace_probability(small)
+    marked = marked_by_network(seen["prob"], small.shape[:2])
+    if marked is None or not marked.any():
+        return True
+    return _support(res, marked, small.shape[:2]) >= LOW_SUPPORT
 
 
 def _scaled(box, f: float, shape) -> tuple[int, int, int, int]:
@@ -414,7 +431,7 @@ def _readings(small, size: int, thickness: int, segment: bool, seen: dict):
             flat = line_contrast(small) if flat is None else flat
             img = flat
         if opts.pop("traced", False):
-            prob = seen["prob"] = trace_probability(small)
+            prob = seen["prob"] = seen["prob"] if "prob" in seen else trace_probability(small)
             traced = _traced(small, prob)
             # No network shipped, or it sees no trace, or all it marks is a frame (a dialog's,
             # a selected button's): a box's outline is no waveform.

@@ -6,12 +6,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.capture import read_capture, waveform_likeness
+from core.capture import extract_trace, read_capture, waveform_likeness
 from core.capture.masks import _close_columns, _dilate
 from core.capture.pipeline import axes_only, box_only, mask_reading
 from core.capture.search import (
     DISTINCT,
     GOOD,
+    _backed,
     _choose,
     _placed,
     colour_parts,
@@ -439,3 +440,24 @@ def test_a_plot_of_many_cycles_is_answered_from_the_segmentation_networks_readin
     assert 0.5 <= waveform_likeness(sure.network_input) < 0.8
     unsure = read_capture(cap.image, recognise=lambda x: 0.5)
     assert waveform_likeness(unsure.network_input) > waveform_likeness(sure.network_input)
+
+
+def test_a_sure_first_reading_ends_the_search_only_where_the_segmentation_network_backs_it():
+    # A graticule's reading the answering network is sure of still ends the search only where
+    # the segmentation network marks its pixels as trace (or marks no trace at all): a small
+    # screenshot's grid read as spikes was answered "square" surely without it being asked.
+    img, _ = demo_screenshot(640, 400, (("square", "yellow"),))
+    res = extract_trace(img)
+    assert res.found
+    x0, y0, x1, y1 = res.crop_box
+    on = np.zeros(img.shape[:2], bool)
+    on[y0:y1, x0:x1] = res.mask
+    h, w = img.shape[:2]
+    assert _backed(res, img, False, {})  # no segmentation asked for: nothing to check
+    assert _backed(res, img, True, {"prob": None})  # no network shipped
+    assert _backed(res, img, True, {"prob": np.zeros((h, w), np.float32)})  # it marks nothing
+    assert _backed(res, img, True, {"prob": on.astype(np.float32)})  # it marks the reading
+    elsewhere = np.zeros((h, w), np.float32)
+    elsewhere[: h // 10] = 1.0  # it marks a band the reading is not in
+    assert not (on & (elsewhere > 0)).any()
+    assert not _backed(res, img, True, {"prob": elsewhere})
