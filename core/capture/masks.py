@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+from PIL import Image, ImageDraw
+
+SCATTERED = 0.15  # largest part's share of a mask's pixels below which it is dots, not lines
+DOT_REACH = 0.05  # share of the width within which a dot is joined to the next one
+MIN_DOTS, MAX_DOTS = 20, 3000  # parts a dots display's trace is made of
+DOT_SIZE = 0.03  # share of a mask's height and width a dot spans at most
+DOT_LINE = 0.8  # share of its columns in which a dots display's joined trace is one line
 
 
 def _coarse(m: np.ndarray, f: int) -> np.ndarray:
@@ -115,15 +122,19 @@ def _components(m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
     return rows, starts, stops, labels, int(labels.max()) + 1 if n else 0
 
 
-def _keep_trace_parts(c: np.ndarray, specks_only: bool = False) -> np.ndarray:
+def _keep_trace_parts(c: np.ndarray, specks_only: bool = False, joined: bool = False) -> np.ndarray:
     """Bool with text, markers and specks dropped: parts spanning < 6% of the image both ways
     and smaller than a quarter of the largest part (specks_only: parts of at most 3 pixels or
-    2% of all)."""
+    2% of all). Where the mask is a dots display's trace (dots_trace: its dots far apart on a
+    steep slope), the parts judged are the chains the dots make."""
     rows, starts, stops, labels, n = _components(c)
     if n <= 1:
         return c
     h, w = c.shape
     area = np.bincount(labels, weights=stops - starts, minlength=n)
+    chain = None if specks_only or joined else dots_trace(c, corners=False)
+    if chain is not None:
+        return c & _keep_trace_parts(chain, joined=True)
     top = np.full(n, h)
     np.minimum.at(top, labels, rows)
     bot = np.zeros(n, int)
@@ -140,3 +151,107 @@ def _keep_trace_parts(c: np.ndarray, specks_only: bool = False) -> np.ndarray:
     np.add.at(acc, (rows[k], starts[k]), 1)
     np.add.at(acc, (rows[k], stops[k]), -1)
     return np.cumsum(acc, axis=1)[:, :w] > 0
+
+
+def scattered(mask: np.ndarray, corners: bool = True) -> bool:
+    """Whether bool `mask` is a dots display's trace rather than lines: many parts (joined where
+    they touch at a corner, as a thin steep line's pixels do, unless `corners` is False: a
+    coarse mask, whose cells merged them already), none holding SCATTERED of the
+    pixels, most pixels in dot-sized parts (DOT_SIZE of the height and width at most) and those
+    spread along its columns and up and down its rows, one above another, as the samples of a
+    trace are (not a line broken into long pieces, not tick labels in a row or a column, not
+    lines of text)."""
+    rows, starts, stops, labels, n = _components(_dilate(mask) if corners else mask)
+    if not MIN_DOTS <= n <= MAX_DOTS:
+        return False
+    h, w = mask.shape
+    area = np.bincount(labels, weights=stops - starts, minlength=n)
+    if area.max() >= SCATTERED * area.sum():
+        return False
+    top, bot = np.full(n, h), np.zeros(n, int)
+    left, right = np.full(n, w), np.zeros(n, int)
+    np.minimum.at(top, labels, rows)
+    np.maximum.at(bot, labels, rows + 1)
+    np.minimum.at(left, labels, starts)
+    np.maximum.at(right, labels, stops)
+    dot = (bot - top <= max(4, DOT_SIZE * h)) & (right - left <= max(4, DOT_SIZE * w))
+    if area[dot].sum() < 0.5 * area.sum() or not dot.any():
+        return False
+    cx, cy = (left + right)[dot] / 2, (top + bot)[dot] / 2
+    return _spread(cx, 50, 0.6) and _spread(cy, 25, 0.4) and _one_per_column(cx, cy)
+
+
+def _one_per_column(cx: np.ndarray, cy: np.ndarray, bins: int = 50) -> bool:
+    """Whether dots at (cx, cy) lie one above another as a trace's samples do (within a narrow
+    band of columns, close in height, save on a steep slope) rather than as lines of text (in
+    each band of columns, a letter of every line): the median band's dots span under a third
+    of the height all of them span."""
+    k = ((cx - cx.min()) / max(1.0, float(cx.max() - cx.min())) * (bins - 1)).astype(int)
+    lo, hi = np.full(bins, np.inf), np.full(bins, -np.inf)
+    np.minimum.at(lo, k, cy)
+    np.maximum.at(hi, k, cy)
+    used = np.isfinite(lo)
+    return float(np.median((hi - lo)[used])) < max(1.0, float(cy.max() - cy.min())) / 3
+
+
+def _spread(at: np.ndarray, bins: int, share: float) -> bool:
+    """Whether positions `at` fill `share` of `bins` equal bins across their own range: a
+    trace's dots follow it across the columns and up and down its rows; tick labels keep to a
+    row, a column of labels to a column."""
+    span = max(1.0, float(at.max() - at.min()))
+    return len(np.unique(((at - at.min()) / span * (bins - 1)).astype(int))) >= share * bins
+
+
+def connect_dots(
+    mask: np.ndarray, reach: float = DOT_REACH, lines_only: bool = False
+) -> np.ndarray:
+    """Bool (h, w) `mask` with each of its parts joined by a line, centre to centre, to the
+    nearest part whose centre lies to its right within `reach` of the width: a dots display's
+    trace, its dots sparse where it is steep, as the line the scope would draw. lines_only:
+    the joining lines alone, without the parts."""
+    rows, starts, stops, labels, n = _components(mask)
+    if n < 2 or n > MAX_DOTS:
+        return np.zeros_like(mask) if lines_only else mask
+    length = stops - starts
+    area = np.bincount(labels, weights=length, minlength=n)
+    cx = np.bincount(labels, weights=(starts + stops - 1) / 2 * length, minlength=n) / area
+    cy = np.bincount(labels, weights=rows * length, minlength=n) / area
+    order = np.argsort(cx, kind="stable")
+    xs, ys = cx[order], cy[order]
+    most = max(2.0, reach * mask.shape[1])
+    img = Image.fromarray((np.zeros_like(mask) if lines_only else mask).astype(np.uint8) * 255)
+    d = ImageDraw.Draw(img)
+    stop = np.searchsorted(xs, xs + most, side="right")
+    for i in range(n - 1):
+        j = np.arange(i + 1, stop[i])
+        j = j[xs[j] > xs[i]]
+        if not len(j):
+            continue
+        k = j[np.argmin((xs[j] - xs[i]) ** 2 + (ys[j] - ys[i]) ** 2)]
+        d.line((xs[i], ys[i], xs[k], ys[k]), fill=255)
+    return np.asarray(img) > 0
+
+
+def dots_trace(mask: np.ndarray, corners: bool = True) -> np.ndarray | None:
+    """Bool `mask` with its dots joined (connect_dots) where it is a dots display's trace: it is
+    scattered (see there; `corners` too) and the lines joining its dots' centres make one part
+    across half the columns the mask spans, one line in DOT_LINE of the columns it covers, as a
+    trace does (a menu's letters joined make lines one above another). None where it is not."""
+    if not scattered(mask, corners):
+        return None
+    lines = connect_dots(mask, lines_only=True)
+    rows, starts, stops, labels, n = _components(lines)
+    if not n:
+        return None
+    area = np.bincount(labels, weights=stops - starts, minlength=n)
+    big = labels == int(np.argmax(area))
+    part = np.zeros_like(lines)
+    for r, a, b in zip(rows[big], starts[big], stops[big]):
+        part[r, a:b] = True
+    cols = part.any(0)
+    used = np.flatnonzero(mask.any(0))
+    if cols.sum() < 0.5 * (used[-1] + 1 - used[0]):
+        return None
+    part = _close_columns(part)  # a line may step a pixel aside where it meets the next
+    runs = (part[1:] & ~part[:-1]).sum(0) + part[0]
+    return mask | lines if (runs[cols] == 1).mean() >= DOT_LINE else None

@@ -10,6 +10,7 @@ from core.capture.masks import (
     _keep_trace_parts,
     _run_lengths,
     _runs_by_column,
+    dots_trace,
     stroke_width,
 )
 
@@ -150,6 +151,8 @@ def rasterise(mask: np.ndarray, x_range: tuple[int, int], size: int, thickness: 
     drawn from its middle, joined, thickened.
     """
     h, w = mask.shape
+    chain = dots_trace(mask)  # a dots display: its dots joined into the line they stand for
+    mask = mask if chain is None else chain
     mask = _close_columns(mask)
     rows = np.flatnonzero(mask.any(1))
     if not len(rows):

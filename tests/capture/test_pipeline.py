@@ -21,6 +21,7 @@ from core.capture import (
     read_image_u8,
     to_network_input,
 )
+from core.capture.masks import connect_dots, dots_trace
 from core.data.scope_samples import demo_screenshot
 from core.data.waveforms import WaveformSpec, render_batch
 from core.errors import LabError
@@ -436,6 +437,58 @@ def test_rasterise_keeps_a_one_pixel_line_and_joins_missing_edges():
     assert x.any(0).all() and largest_part(x) == 1.0
     assert longest_column_run(x) >= 0.7 * trace_height(x)
     assert np.median(x.sum(0)) == 2
+
+
+def dots_screen(step: int, r: float, cycles: int = 4) -> np.ndarray:
+    """640x400 dark screen with a graticule and a sine in a scope's dots display: a dot of radius
+    `r` every `step` px across, so the dots on the steep slopes lie far apart."""
+    im = Image.new("RGB", (640, 400), (10, 10, 20))
+    d = ImageDraw.Draw(im)
+    for k in range(11):
+        d.line((40 + 56 * k, 40, 40 + 56 * k, 360), fill=(70, 70, 70))
+    for k in range(9):
+        d.line((40, 40 + 40 * k, 600, 40 + 40 * k), fill=(70, 70, 70))
+    for x in np.arange(40, 600, step):
+        y = 200 - 120 * np.sin(2 * np.pi * cycles * (x - 40) / 560)
+        d.ellipse((x - r, y - r, x + r, y + r), fill=(255, 220, 0))
+    return np.asarray(im)
+
+
+@pytest.mark.parametrize(("step", "r"), [(3, 1), (4, 1.5), (8, 3)])
+def test_a_dots_display_is_read_as_the_line_its_dots_stand_for(step, r):
+    # Each dot is a part of its own and those on a slope are 15-40 px apart: judged one by one,
+    # they were dropped as specks and the reading kept the peaks alone.
+    res = extract_trace(dots_screen(step, r))
+    x = res.network_input
+    assert res.crop_method == "graticule"
+    assert x.any(0).all() and largest_part(x) == 1.0
+    assert looks_smooth(x)
+    # Four cycles: the line crosses the middle row eight times, as the sine does.
+    mid = x[45:55].any(0).astype(int)
+    assert 7 <= np.count_nonzero(np.diff(mid) == 1) <= 9
+
+
+def test_only_a_trace_of_dots_is_joined_into_a_line():
+    dots = np.zeros((60, 200), bool)
+    for x in range(10, 190, 4):
+        dots[int(30 + 25 * np.sin(x / 6)), x] = True  # far apart in height where it is steep
+    joined = dots_trace(dots)
+    assert joined is not None and (joined & dots).sum() == dots.sum()
+    assert joined[:, 10:187].any(0).all()  # every column from the first dot to the last
+    line = np.zeros((60, 200), bool)
+    line[30, 5:195] = True
+    line[10, 120:125] = True  # a scrap of text beside a line: a line, not dots
+    levels = np.zeros((60, 200), bool)  # a square wave whose faint edges were lost: long pieces
+    for k, x in enumerate(range(0, 200, 10)):
+        levels[10 if k % 2 else 50, x : x + 9] = True
+    levels[np.arange(0, 60, 3), 5] = True  # and a column of specks, as JPEG leaves
+    text = np.zeros((60, 200), bool)  # five lines of letters: dots, not one above another
+    text[5:55:10, 10:190:5] = True
+    for mask in (line, levels, text):
+        assert dots_trace(mask) is None
+    far = np.zeros((60, 400), bool)
+    far[30, [10, 200, 390]] = True  # three specks far apart: nothing joins them
+    assert (connect_dots(far) == far).all()
 
 
 # ---------------------------------------------------------------- Waveforms page round trip
