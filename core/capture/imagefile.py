@@ -128,8 +128,12 @@ def _check_bytes(name: str, n: int, max_bytes: int) -> None:
 
 def _check_size(name: str, w: int, h: int, max_pixels: int) -> None:
     if w * h > max_pixels:
-        limit = f"{max_pixels / 1e6:g} megapixels"
-        raise ImageReadError(f"{name} is {w}x{h} pixels; the limit is {limit}.")
+        # Only the header has been read: a damaged file's header may claim any size.
+        raise ImageReadError(
+            f"{name} says it is {w}x{h} pixels, more than the {max_pixels / 1e6:g} megapixels "
+            "this lab reads, so it was not read; upload a smaller copy (if the picture is not "
+            "that large, the file is damaged)."
+        )
     if min(w, h) < MIN_SIDE:
         raise ImageReadError(
             f"{name} is {w}x{h} pixels; an image needs at least {MIN_SIDE} pixels on each side."
