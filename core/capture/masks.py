@@ -146,10 +146,16 @@ def _keep_trace_parts(c: np.ndarray, specks_only: bool = False, joined: bool = F
     keep = (bot - top + 1 >= 0.06 * h) | (right - left >= 0.06 * w) | (area >= 0.25 * area.max())
     if specks_only:
         keep = area > max(3, 0.02 * area.sum())
-    k = keep[labels]
+    return parts_mask((h, w), rows, starts, stops, keep[labels])
+
+
+def parts_mask(shape, rows, starts, stops, keep: np.ndarray) -> np.ndarray:
+    """Bool `shape` (h, w) of the runs of _components' answer (rows, starts, stops) where `keep`
+    (one bool per run) is True."""
+    h, w = shape
     acc = np.zeros((h, w + 1), np.int32)
-    np.add.at(acc, (rows[k], starts[k]), 1)
-    np.add.at(acc, (rows[k], stops[k]), -1)
+    np.add.at(acc, (rows[keep], starts[keep]), 1)
+    np.add.at(acc, (rows[keep], stops[keep]), -1)
     return np.cumsum(acc, axis=1)[:, :w] > 0
 
 
@@ -244,10 +250,7 @@ def dots_trace(mask: np.ndarray, corners: bool = True) -> np.ndarray | None:
     if not n:
         return None
     area = np.bincount(labels, weights=stops - starts, minlength=n)
-    big = labels == int(np.argmax(area))
-    part = np.zeros_like(lines)
-    for r, a, b in zip(rows[big], starts[big], stops[big]):
-        part[r, a:b] = True
+    part = parts_mask(lines.shape, rows, starts, stops, labels == int(np.argmax(area)))
     cols = part.any(0)
     used = np.flatnonzero(mask.any(0))
     if cols.sum() < 0.5 * (used[-1] + 1 - used[0]):

@@ -26,7 +26,7 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from core.capture.deskew import box_back, straightened, tilt_angle
-from core.capture.masks import _components, _dilate
+from core.capture.masks import _components, _dilate, parts_mask
 from core.capture.pipeline import (
     CaptureResult,
     _check_crop,
@@ -102,10 +102,7 @@ def main_parts(on: np.ndarray, share: float = 0.15) -> np.ndarray:
     np.maximum.at(right, labels, stops)
     span = right.max() - left.min()
     keep = ((area >= share * area.max()) | (right - left >= share * span))[labels]
-    acc = np.zeros((h, w + 1), np.int32)
-    np.add.at(acc, (rows[keep], starts[keep]), 1)
-    np.add.at(acc, (rows[keep], stops[keep]), -1)
-    return np.cumsum(acc, axis=1)[:, :w] > 0
+    return parts_mask((h, w), rows, starts, stops, keep)
 
 
 def _around_trace(small: np.ndarray, prob: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
