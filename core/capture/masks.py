@@ -130,23 +130,29 @@ def _keep_trace_parts(c: np.ndarray, specks_only: bool = False, joined: bool = F
     rows, starts, stops, labels, n = _components(c)
     if n <= 1:
         return c
-    h, w = c.shape
-    area = np.bincount(labels, weights=stops - starts, minlength=n)
     chain = None if specks_only or joined else dots_trace(c, corners=False)
     if chain is not None:
         return c & _keep_trace_parts(chain, joined=True)
-    top = np.full(n, h)
-    np.minimum.at(top, labels, rows)
-    bot = np.zeros(n, int)
-    np.maximum.at(bot, labels, rows)
-    left = np.full(n, w)
-    np.minimum.at(left, labels, starts)
-    right = np.zeros(n, int)
-    np.maximum.at(right, labels, stops)
-    keep = (bot - top + 1 >= 0.06 * h) | (right - left >= 0.06 * w) | (area >= 0.25 * area.max())
+    h, w = c.shape
+    area, top, bot, left, right = part_boxes(rows, starts, stops, labels, n, (h, w))
+    keep = (bot - top >= 0.06 * h) | (right - left >= 0.06 * w) | (area >= 0.25 * area.max())
     if specks_only:
         keep = area > max(3, 0.02 * area.sum())
     return parts_mask((h, w), rows, starts, stops, keep[labels])
+
+
+def part_boxes(rows, starts, stops, labels, n: int, shape):
+    """(area, top, bottom, left, right) of each of _components' n parts (rows, starts, stops,
+    labels) in a mask of `shape` (h, w): its pixel count and its box, bottom and right exclusive."""
+    h, w = shape
+    area = np.bincount(labels, weights=stops - starts, minlength=n)
+    top, bot = np.full(n, h), np.zeros(n, int)
+    left, right = np.full(n, w), np.zeros(n, int)
+    np.minimum.at(top, labels, rows)
+    np.maximum.at(bot, labels, rows + 1)
+    np.minimum.at(left, labels, starts)
+    np.maximum.at(right, labels, stops)
+    return area, top, bot, left, right
 
 
 def parts_mask(shape, rows, starts, stops, keep: np.ndarray) -> np.ndarray:
@@ -171,17 +177,11 @@ def scattered(mask: np.ndarray, corners: bool = True) -> bool:
     if not MIN_DOTS <= n <= MAX_DOTS:
         return False
     h, w = mask.shape
-    area = np.bincount(labels, weights=stops - starts, minlength=n)
+    area, top, bot, left, right = part_boxes(rows, starts, stops, labels, n, (h, w))
     if area.max() >= SCATTERED * area.sum():
         return False
-    top, bot = np.full(n, h), np.zeros(n, int)
-    left, right = np.full(n, w), np.zeros(n, int)
-    np.minimum.at(top, labels, rows)
-    np.maximum.at(bot, labels, rows + 1)
-    np.minimum.at(left, labels, starts)
-    np.maximum.at(right, labels, stops)
     dot = (bot - top <= max(4, DOT_SIZE * h)) & (right - left <= max(4, DOT_SIZE * w))
-    if area[dot].sum() < 0.5 * area.sum() or not dot.any():
+    if area[dot].sum() < 0.5 * area.sum():  # also where no part is dot-sized
         return False
     cx, cy = (left + right)[dot] / 2, (top + bot)[dot] / 2
     return _spread(cx, 50, 0.6) and _spread(cy, 25, 0.4) and _one_per_column(cx, cy)

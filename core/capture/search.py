@@ -26,7 +26,7 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from core.capture.deskew import box_back, straightened, tilt_angle
-from core.capture.masks import _components, _dilate, parts_mask
+from core.capture.masks import _components, _dilate, part_boxes, parts_mask
 from core.capture.pipeline import (
     CaptureResult,
     _check_crop,
@@ -96,10 +96,7 @@ def main_parts(on: np.ndarray, share: float = 0.15) -> np.ndarray:
     if n <= 1:
         return on
     h, w = on.shape
-    area = np.bincount(labels, weights=stops - starts, minlength=n)
-    left, right = np.full(n, w), np.zeros(n, int)
-    np.minimum.at(left, labels, starts)
-    np.maximum.at(right, labels, stops)
+    area, _, _, left, right = part_boxes(rows, starts, stops, labels, n, (h, w))
     span = right.max() - left.min()
     keep = ((area >= share * area.max()) | (right - left >= share * span))[labels]
     return parts_mask((h, w), rows, starts, stops, keep)
