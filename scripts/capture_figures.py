@@ -8,10 +8,11 @@ right, wrong and unsure. An in-class image (its labels name a class of the run) 
 is answered with one of its labels and not unsure; an image of other shapes or none is right when
 it is answered unsure. --montage saves the network input made from every dev image. --variants
 reads each dev image again as it comes after everyday changes (smaller, re-saved as JPEG,
-cropped, tilted: core.data.variants) and prints the in-class and other/none figures per change:
-how much of the dev figure survives what a held-out picture may have been through. --as-drawn
-answers the generated captures again, each read from the mask its trace was drawn with: what
-the answering network gets wrong given a perfect reading, apart from what the reading loses.
+cropped, tilted, askew: core.data.variants) and prints the in-class and other/none figures per
+change: how much of the dev figure survives what a held-out picture may have been through.
+--as-drawn answers the generated captures again, each read from the mask its trace was drawn
+with: what the answering network gets wrong given a perfect reading, apart from what the
+reading loses.
 """
 
 from __future__ import annotations
@@ -188,7 +189,7 @@ def main() -> int:
     ap.add_argument(
         "--variants",
         action="store_true",
-        help="also read the dev set after everyday changes (JPEG, smaller, tilted)",
+        help="also read the dev set after everyday changes (JPEG, smaller, tilted, askew)",
     )
     ap.add_argument(
         "--as-drawn",

@@ -51,6 +51,20 @@ def test_tilt_fills_with_the_pictures_own_background(picture):
     assert 0.8 < dark(tilted) / dark(picture) < 1.25
 
 
+def test_askew_is_turned_clockwise_and_cut_to_the_pictures_own_pixels():
+    white = np.full((120, 200, 3), 255, np.uint8)
+    assert (everyday_variants(white)["askew 2°"] == 255).all()  # no fill left in the corners
+    level = white.copy()
+    level[59:62] = 0  # a level line across the middle
+    askew = everyday_variants(level)["askew 2°"]
+    h, w = askew.shape[:2]
+    assert 100 < h < 120 and 180 < w < 200
+    dark = askew.max(2) < 128
+    left, right = (np.flatnonzero(dark[:, c]).mean() for c in (2, w - 3))
+    # turned clockwise: the line falls to the right, by about tan(2°) of the width between
+    assert 0.7 < (right - left) / ((w - 5) * np.tan(np.radians(2))) < 1.3
+
+
 def test_a_four_channel_picture_is_read_as_its_colours(picture):
     rgba = np.dstack([picture, np.full(picture.shape[:2], 255, np.uint8)])
     out = everyday_variants(rgba)
