@@ -203,23 +203,36 @@ def read_automatically(
 
 
 def recogniser(predictor: Predictor | None):
-    """A network input (size, size) -> the predictor's top class probability; None without one."""
+    """A network input (size, size) -> how surely the predictor recognises it (`surety`); None
+    without one. The automatic reading stops at a reading recognised at SURE or more, so a
+    reading the answer would call unsure (a step the shape namer sees, a guess that does not
+    survive mirroring) sends it on to the picture's other traces, however high its top class."""
     if predictor is None:
         return None
-    return lambda x: float(predictor.probabilities(x[None]).max())
+    return lambda x: float(surety(predictor, x[None])[0])
+
+
+def surety(predictor: Predictor, images: np.ndarray) -> np.ndarray:
+    """(N,) for network inputs (N, size, size): each one's top class probability where the
+    predictor's answer is sure, half of it where the answer is unsure (is_unsure: the mirror
+    images, the shape namer). A sure answer's top is at least UNSURE_BELOW, an unsure one's half
+    at most 0.5, so every sure reading ranks above every unsure one."""
+    out = predictor.predict(np.asarray(images))
+    return np.array([max(o["probabilities"].values()) / (2 if o["unsure"] else 1) for o in out])
 
 
 def recognised(predictor: Predictor, result):
     """The reading to answer from: where the automatic reading found several distinct traces read
     well (result.others: a second channel, the data beside its fit, the curves of a textbook
-    figure), the one the network recognises most surely, with the rest as its `others`; the
-    reading itself otherwise. A picture of a sine and a triangle is answered about the sine;
-    one of triangles alone stays unsure."""
+    figure), the one the network recognises most surely (`surety`: a reading it would answer
+    surely before any it would not), with the rest as its `others`; the reading itself
+    otherwise. A picture of a sine and a triangle is answered about the sine; one of triangles
+    alone stays unsure."""
     others = list(getattr(result, "others", None) or [])
     if not others:
         return result
     readings = [result, *others]
-    top = predictor.probabilities(np.stack([r.network_input for r in readings])).max(1)
+    top = surety(predictor, np.stack([r.network_input for r in readings]))
     j = int(np.argmax(top))
     if j == 0:
         return result

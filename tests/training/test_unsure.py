@@ -161,13 +161,25 @@ def test_a_known_shape_beside_an_unknown_one_is_answered_about_the_known_one(exa
 
 
 class _SureOf:
-    """A stand-in network, sure of one network input only."""
+    """A stand-in predictor, sure of one network input only (top class `sure`); `doubted`:
+    inputs it gives a higher top class (0.99) but answers unsure of all the same, as the shape
+    namer or the mirror images make it."""
 
-    def __init__(self, x):
-        self.x = x
+    def __init__(self, x, doubted=(), sure=0.95):
+        self.x, self.doubted, self.sure = x, doubted, sure
+
+    def _doubts(self, x) -> bool:
+        return any(np.array_equal(x, d) for d in self.doubted)
 
     def probabilities(self, xs):
-        return np.array([[0.99, 0.01] if np.array_equal(x, self.x) else [0.5, 0.5] for x in xs])
+        return np.array([[self.sure, 1 - self.sure] if np.array_equal(x, self.x) else
+                         [0.99, 0.01] if self._doubts(x) else [0.5, 0.5] for x in xs])  # fmt: skip
+
+    def predict(self, xs):
+        return [
+            {"probabilities": {"a": p[0], "b": p[1]}, "unsure": p.max() < 0.7 or self._doubts(x)}
+            for x, p in zip(xs, self.probabilities(xs))
+        ]
 
 
 def test_recognised_answers_about_the_trace_the_network_is_surest_of_and_offers_the_rest():
@@ -182,3 +194,22 @@ def test_recognised_answers_about_the_trace_the_network_is_surest_of_and_offers_
     assert [r.network_input.tobytes() for r in chosen.others] == [res.network_input.tobytes()]
     assert recognised(_SureOf(res.network_input), res) is res
     assert recognised(_SureOf(res.network_input), other) is other  # nothing else to choose from
+
+
+def test_a_reading_answered_unsure_is_not_chosen_over_one_answered_surely_nor_ends_the_search():
+    from core.capture import read_capture, read_image_u8
+    from core.capture.search import SURE
+    from core.training.predict import recognised, recogniser
+
+    rgb = read_image_u8(_png((("sawtooth", "yellow"), ("sine", "cyan"))), name="2.png")
+    res = read_capture(rgb, recognise=lambda x: 0.5)
+    (other,) = res.others
+    # The first reading has the higher top class (0.99), but its answer would be unsure: the
+    # other, answered surely at 0.8, is the one answered.
+    doubting = _SureOf(other.network_input, doubted=[res.network_input], sure=0.8)
+    chosen = recognised(doubting, res)
+    assert np.array_equal(chosen.network_input, other.network_input)
+    # Recognised at 0.99 yet answered unsure counts as not recognised at SURE, so the automatic
+    # reading does not stop at it; answered surely at 0.95, it does.
+    assert recogniser(doubting)(res.network_input) < SURE
+    assert recogniser(_SureOf(res.network_input))(res.network_input) >= SURE
