@@ -290,16 +290,22 @@ def mirror_reason(predictor: Predictor, said: dict, confident: bool) -> str | No
     )
 
 
-def show_answer(predictor: Predictor, said: dict, confident: bool, heading: str = "") -> None:
-    """'The network says: sine (97%)', or unsure with the closest class (and, where its mirror
-    images are the reason, why), for an answer `said` (predict.answer or Predictor.predict).
-    heading: a Markdown heading prefix ('### ') where the answer is the page's headline."""
+def show_answer(
+    predictor: Predictor, said: dict, confident: bool, heading: str = "", doubt: str | None = None
+) -> None:
+    """'The network says: sine (97%)', or unsure with the closest class (and why: the reading's
+    `doubt`, a second network's shape, or its mirror images), for an answer `said`
+    (predict.answer or Predictor.predict). heading: a Markdown heading prefix ('### ') where the
+    answer is the page's headline; doubt: CaptureResult.doubt of the reading answered."""
     top = max(said["probabilities"].values())
     if not said["unsure"]:
         st.markdown(f"{heading}The network says: **{said['label']}** ({top:.0%})")
         return
     st.markdown(f"{heading}The network says: **unsure**, none of the shapes it knows (closest: "
                 f"{said['label']}, {percent(top, UNSURE_BELOW)}).")  # fmt: skip
+    if doubt:
+        st.caption(f"{doubt} Click on the trace, or crop to it, if there is one.")
+        return
     shape = said.get("looks_like")
     if shape in WORDS:
         st.caption(f"A second network that knows more shapes sees {WORDS[shape]} here: a shape "
@@ -318,7 +324,7 @@ def prediction_section(predictor, result) -> None:
         st.info("No trace was found, so there is nothing to classify.")
         return
     said = answer(predictor, result)
-    show_answer(predictor, said, result.confident)
+    show_answer(predictor, said, result.confident, doubt=result.doubt)
     probs = list(said["probabilities"].values())
     st.altair_chart(probability_chart(predictor.classes, probs), key="scope_probs")
     st.caption("This is the run's final network, whatever snapshot the maps below use.")

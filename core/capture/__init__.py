@@ -18,10 +18,15 @@ from core.capture.imagefile import (
 )
 from core.capture.orient import Reading, capture_file, choose_reading, read_orientations
 from core.capture.palette import COLOUR_NAMES
-from core.capture.pipeline import CaptureResult, extract_trace, to_network_input
+from core.capture.pipeline import (
+    CaptureResult,
+    extract_trace,
+    to_network_input,
+    waveform_likeness,
+)
 from core.capture.plotarea import find_plot_area
 from core.capture.rasterise import FILL, MAX_GAIN, centre_line, rasterise
-from core.capture.search import read_capture, waveform_likeness
+from core.capture.search import read_capture
 
 __all__ = [
     "CAPTURE_MAX_SIDE",

@@ -42,6 +42,9 @@ from core.capture.rasterise import rasterise
 from core.capture.tracepick import _pick_trace
 from core.errors import LabError
 
+MIN_COVER = 0.5  # share of the view's columns a trace must cover to be trusted as a waveform
+MIN_LIKENESS = 0.2  # waveform_likeness below which a reading is trusted as no waveform
+
 
 @dataclass
 class CaptureResult:
@@ -82,11 +85,43 @@ class CaptureResult:
 
     @property
     def confident(self) -> bool:
-        """The trace finder's own confidence: a trace was found across a fair part of the view
-        (a speck or a short scrap is more likely text or a marker than a waveform), in a
-        picture where the segmentation network, if asked, sees a trace at all."""
-        cols = self.network_input.any(0)
-        return bool(cols.mean() >= 0.5) and self.seen_by_network is not False
+        """The trace finder's own confidence (no `doubt`): a trace was found across a fair part
+        of the view, as one line more than as many, in a picture where the segmentation network,
+        if asked, sees a trace at all."""
+        return self.doubt is None and self.seen_by_network is not False
+
+    @property
+    def doubt(self) -> str | None:
+        """Why the trace read is not trusted as a waveform, in a sentence for the page; None
+        where it is. A speck or a short scrap is more likely text or a marker than a waveform;
+        a reading of many lines over the same columns (a menu's boxes, a grid, lines of text)
+        is no signal, which runs across as one line."""
+        cols = self.network_input.any(0).mean()
+        if cols < MIN_COVER:
+            return (
+                f"The trace read spans only {cols:.0%} of the width it was read across: more "
+                "likely text or a marker than a waveform, so the answer is unsure."
+            )
+        if waveform_likeness(self.network_input) < MIN_LIKENESS:
+            return (
+                "What was read is not one line across the picture (boxes, a grid or text read "
+                "as a trace), so the answer is unsure."
+            )
+        return None
+
+
+def waveform_likeness(x: np.ndarray) -> float:
+    """0..1 for a network input (size, size): the share of columns the trace covers, times the
+    share of those holding one line (a trace is a function of time; text and grids are not),
+    times the share holding a short one (a filled block or noise is not a line; a square's
+    edges are a few columns)."""
+    on = x > 0
+    cols = on.any(0)
+    if not cols.any():
+        return 0.0
+    starts = (on[1:] & ~on[:-1]).sum(0) + on[0]
+    short = on.sum(0)[cols] <= 0.25 * len(on)
+    return float(cols.mean() * (starts[cols] == 1).mean() * min(1.0, short.mean() / 0.7))
 
 
 # ---------------------------------------------------------------- the pipeline

@@ -33,6 +33,7 @@ from core.capture.pipeline import (
     box_only,
     extract_trace,
     mask_reading,
+    waveform_likeness,
 )
 from core.capture.segment import trace_probability
 
@@ -48,20 +49,6 @@ LOW_SUPPORT = 0.2  # a reading with less of its pixels marked by that network is
 SURE = 0.9  # a first clear reading recognised this surely is answered without looking further
 HUE_BINS = 48  # hue bins (7.5 degrees each) the colours of the network's trace are told by
 PART = 0.08  # share of the network's trace pixels one colour must hold to be read on its own
-
-
-def waveform_likeness(x: np.ndarray) -> float:
-    """0..1 for a network input (size, size): the share of columns the trace covers, times the
-    share of those holding one line (a trace is a function of time; text and grids are not),
-    times the share holding a short one (a filled block or noise is not a line; a square's
-    edges are a few columns)."""
-    on = x > 0
-    cols = on.any(0)
-    if not cols.any():
-        return 0.0
-    starts = (on[1:] & ~on[:-1]).sum(0) + on[0]
-    short = on.sum(0)[cols] <= 0.25 * len(on)
-    return float(cols.mean() * (starts[cols] == 1).mean() * min(1.0, short.mean() / 0.7))
 
 
 def line_contrast(rgb: np.ndarray) -> np.ndarray:

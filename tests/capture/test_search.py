@@ -461,3 +461,35 @@ def test_a_sure_first_reading_ends_the_search_only_where_the_segmentation_networ
     elsewhere[: h // 10] = 1.0  # it marks a band the reading is not in
     assert not (on & (elsewhere > 0)).any()
     assert not _backed(res, img, True, {"prob": elsewhere})
+
+
+def test_a_reading_of_boxes_or_a_scrap_is_not_trusted_as_a_waveform():
+    """A reading across the width that is many lines over the same columns (a menu's boxes read
+    as a trace) is as untrusted as a short scrap, and each says why in a sentence."""
+    import dataclasses
+
+    res = extract_trace(demo_screenshot()[0])
+    assert res.confident and res.doubt is None
+    boxes = np.zeros((100, 100), np.float32)
+    for y0, y1 in ((10, 40), (55, 85)):  # two soft keys, one above the other
+        boxes[[y0, y1], 5:95] = 1
+        boxes[y0 : y1 + 1, [5, 94]] = 1
+    menu = dataclasses.replace(res, network_input=boxes)
+    assert waveform_likeness(boxes) < 0.2
+    assert not menu.confident and "not one line across the picture" in menu.doubt
+    scrap = np.zeros((100, 100), np.float32)
+    scrap[50, 10:40] = 1
+    short = dataclasses.replace(res, network_input=scrap)
+    assert not short.confident and "spans only 30%" in short.doubt
+
+
+def test_a_photographed_menu_read_as_boxes_is_answered_unsure():
+    """A generated photo of a scope showing a menu and no waveform: the automatic reading's best
+    is the graticule's edge and ticks, which the example network took for a square (sure, at
+    1.00) before a reading this little like a waveform was made untrusted."""
+    from core.training.predict import EXAMPLE_RUN, load_predictor, predict_capture
+
+    said = predict_capture(
+        load_predictor(EXAMPLE_RUN), render_capture("photo", "none", 40235).image
+    )
+    assert said["trace_found"] and said["unsure"]

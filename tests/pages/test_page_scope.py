@@ -315,3 +315,21 @@ def test_colours_of_a_picture_without_a_waveform_are_offered_not_called_traces(s
     assert said.startswith("No waveform trace was found: click on the trace")
     sine = shown("photo", "sine", 0).selectbox(key="scope_colour")  # beside a second channel
     assert sine.label == "Several traces show: which one should the network read?"
+
+
+def test_an_answer_unsure_because_of_its_reading_says_why(monkeypatch):
+    """Where the trace finder does not trust what it read (CaptureResult.doubt), the page says
+    so and what to do, not the mirror images' reason."""
+    from core.training.predict import EXAMPLE_RUN, load_predictor
+    from ui import scope
+
+    shown = []
+    monkeypatch.setattr(scope.st, "markdown", lambda s, **k: shown.append(s))
+    monkeypatch.setattr(scope.st, "caption", lambda s, **k: shown.append(s))
+    probs = {"square": 0.93, "gaussian": 0.05, "sine": 0.02}
+    said = {"label": "square", "unsure": True, "probabilities": probs, "mirrored": 0.95}
+    doubt = "What was read is not one line across the picture."
+    scope.show_answer(load_predictor(EXAMPLE_RUN), said, confident=False, doubt=doubt)
+    assert "**unsure**" in shown[0] and "closest: square" in shown[0]
+    assert shown[1] == f"{doubt} Click on the trace, or crop to it, if there is one."
+    assert len(shown) == 2
