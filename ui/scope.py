@@ -290,6 +290,12 @@ def mirror_reason(predictor: Predictor, said: dict, confident: bool) -> str | No
     )
 
 
+ADVICE = (
+    "If the picture holds a waveform, click on its trace in the picture above, or drag a box "
+    "around the plot area."
+)
+
+
 def show_answer(
     predictor: Predictor, said: dict, confident: bool, heading: str = "", doubt: str | None = None
 ) -> None:
@@ -304,7 +310,7 @@ def show_answer(
     st.markdown(f"{heading}The network says: **unsure**, none of the shapes it knows (closest: "
                 f"{said['label']}, {percent(top, UNSURE_BELOW)}).")  # fmt: skip
     if doubt:
-        st.caption(f"{doubt} Click on the trace, or crop to it, if there is one.")
+        st.caption(f"{doubt} {ADVICE}")
         return
     shape = said.get("looks_like")
     if shape in WORDS:

@@ -43,7 +43,7 @@ from core.capture.tracepick import _pick_trace
 from core.errors import LabError
 
 MIN_COVER = 0.5  # share of the view's columns a trace must cover to be trusted as a waveform
-MIN_LIKENESS = 0.2  # waveform_likeness below which a reading is trusted as no waveform
+MIN_LIKENESS = 0.2  # waveform_likeness below which a reading is not trusted as a waveform
 
 
 @dataclass
@@ -85,27 +85,29 @@ class CaptureResult:
 
     @property
     def confident(self) -> bool:
-        """The trace finder's own confidence (no `doubt`): a trace was found across a fair part
-        of the view, as one line more than as many, in a picture where the segmentation network,
-        if asked, sees a trace at all."""
+        """The trace finder's own confidence: no `doubt` (the trace covers MIN_COVER of the
+        view's columns and its waveform_likeness is at least MIN_LIKENESS), in a picture where
+        the segmentation network, if asked, sees a trace at all (seen_by_network, which has
+        its own warning)."""
         return self.doubt is None and self.seen_by_network is not False
 
     @property
     def doubt(self) -> str | None:
-        """Why the trace read is not trusted as a waveform, in a sentence for the page; None
-        where it is. A speck or a short scrap is more likely text or a marker than a waveform;
-        a reading of many lines over the same columns (a menu's boxes, a grid, lines of text)
-        is no signal, which runs across as one line."""
+        """Why the line read is not trusted as a waveform, in a sentence for the page; None
+        where the line itself is (seen_by_network is judged apart). A speck or a short scrap
+        is more likely text or a marker than a waveform; a reading of many lines over the same
+        columns (a menu's boxes, a grid, lines of text) is no signal, which runs across as one
+        line."""
         cols = self.network_input.any(0).mean()
         if cols < MIN_COVER:
             return (
-                f"The trace read spans only {cols:.0%} of the width it was read across: more "
-                "likely text or a marker than a waveform, so the answer is unsure."
+                f"The line found covers only {cols:.0%} of the plot's width: more likely text "
+                "or a marker than a waveform, so the answer is unsure."
             )
         if waveform_likeness(self.network_input) < MIN_LIKENESS:
             return (
-                "What was read is not one line across the picture (boxes, a grid or text read "
-                "as a trace), so the answer is unsure."
+                "The line found is not a single line across the plot (boxes, a grid or text "
+                "taken for a trace), so the answer is unsure."
             )
         return None
 

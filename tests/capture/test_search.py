@@ -476,20 +476,28 @@ def test_a_reading_of_boxes_or_a_scrap_is_not_trusted_as_a_waveform():
         boxes[y0 : y1 + 1, [5, 94]] = 1
     menu = dataclasses.replace(res, network_input=boxes)
     assert waveform_likeness(boxes) < 0.2
-    assert not menu.confident and "not one line across the picture" in menu.doubt
+    assert not menu.confident and "not a single line across the plot" in menu.doubt
     scrap = np.zeros((100, 100), np.float32)
     scrap[50, 10:40] = 1
     short = dataclasses.replace(res, network_input=scrap)
-    assert not short.confident and "spans only 30%" in short.doubt
+    assert not short.confident and "covers only 30%" in short.doubt
 
 
 def test_a_photographed_menu_read_as_boxes_is_answered_unsure():
     """A generated photo of a scope showing a menu and no waveform: the automatic reading's best
     is the graticule's edge and ticks, which the example network took for a square (sure, at
     1.00) before a reading this little like a waveform was made untrusted."""
-    from core.training.predict import EXAMPLE_RUN, load_predictor, predict_capture
-
-    said = predict_capture(
-        load_predictor(EXAMPLE_RUN), render_capture("photo", "none", 40235).image
+    from core.training.predict import (
+        EXAMPLE_RUN,
+        answer,
+        load_predictor,
+        read_automatically,
+        recognised,
     )
+
+    example = load_predictor(EXAMPLE_RUN)
+    image = render_capture("photo", "none", 40235).image
+    read = recognised(example, read_automatically(image, predictor=example, size=100))
+    said = answer(example, read)
     assert said["trace_found"] and said["unsure"]
+    assert read.seen_by_network is not False and "not a single line" in read.doubt

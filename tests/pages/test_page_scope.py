@@ -6,6 +6,7 @@ import re
 import struct
 import zlib
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -319,17 +320,30 @@ def test_colours_of_a_picture_without_a_waveform_are_offered_not_called_traces(s
 
 def test_an_answer_unsure_because_of_its_reading_says_why(monkeypatch):
     """Where the trace finder does not trust what it read (CaptureResult.doubt), the page says
-    so and what to do, not the mirror images' reason."""
+    so and what to do, in place of any other reason (the shape namer's here)."""
+    import dataclasses
+
+    from core.capture import extract_trace
+    from core.data.scope_samples import demo_screenshot
     from core.training.predict import EXAMPLE_RUN, load_predictor
     from ui import scope
 
     shown = []
     monkeypatch.setattr(scope.st, "markdown", lambda s, **k: shown.append(s))
     monkeypatch.setattr(scope.st, "caption", lambda s, **k: shown.append(s))
+    monkeypatch.setattr(scope.st, "altair_chart", lambda *a, **k: None)
+    example = load_predictor(EXAMPLE_RUN)
     probs = {"square": 0.93, "gaussian": 0.05, "sine": 0.02}
-    said = {"label": "square", "unsure": True, "probabilities": probs, "mirrored": 0.95}
-    doubt = "What was read is not one line across the picture."
-    scope.show_answer(load_predictor(EXAMPLE_RUN), said, confident=False, doubt=doubt)
+    said = {"label": "square", "unsure": True, "probabilities": probs, "mirrored": 0.95,
+            "looks_like": "triangle"}  # fmt: skip
+    doubt = "The line found is not a single line across the plot."
+    scope.show_answer(example, said, confident=False, doubt=doubt)
     assert "**unsure**" in shown[0] and "closest: square" in shown[0]
-    assert shown[1] == f"{doubt} Click on the trace, or crop to it, if there is one."
-    assert len(shown) == 2
+    assert shown[1:] == [f"{doubt} {scope.ADVICE}"]
+    # The answer section passes the reading's own doubt: a scrap across 30% of the width.
+    shown.clear()
+    scrap = np.zeros((100, 100), np.float32)
+    scrap[50, 10:40] = 1
+    read = dataclasses.replace(extract_trace(demo_screenshot()[0]), network_input=scrap)
+    scope.prediction_section(example, read)
+    assert any("covers only 30%" in s and s.endswith(scope.ADVICE) for s in shown), shown
