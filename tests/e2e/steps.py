@@ -217,13 +217,17 @@ def every_page(page: Page, base_url: str, shot: Shot = _no_shot) -> dict[str, st
     titles, shown = {}, page.locator("h1").first.inner_text()
     for name, href in links:
         # A page switch is waited for by what it shows (its address, a new title, an idle
-        # script), not by watching the script's state change: twice on a loaded machine that
-        # change was never seen (the browser may take a run's start and end in one batch).
+        # script), not by watching the script's state change: twice on a loaded machine no
+        # change was seen at all (the watcher hears batched changes, but a run whose start and
+        # end are drawn in one render may never change the attribute).
         page.locator(f'[data-testid="stSidebarNavLink"][href="{href}"]').click()
-        expect(page).to_have_url(href, timeout=TIMEOUT_MS)
+        where = f"after a click on {name!r} ({href}), {len(titles)} pages visited before it"
+        expect(page, where).to_have_url(href, timeout=TIMEOUT_MS)
         title = page.locator("h1").first
-        expect(title).not_to_have_text(shown, timeout=TIMEOUT_MS)
-        expect(title).to_be_visible(timeout=TIMEOUT_MS)
+        expect(title, f"a title other than {shown!r} {where}").not_to_have_text(
+            shown, use_inner_text=True, timeout=TIMEOUT_MS
+        )
+        expect(title, where).to_be_visible(timeout=TIMEOUT_MS)
         wait_idle(page)
         no_exception(page)
         titles[name] = shown = title.inner_text()
