@@ -153,7 +153,9 @@ def cmd_predict(args: argparse.Namespace) -> int:
             probs = "  ".join(f"{c} {shown_probability(p, UNSURE_BELOW)}"
                               for c, p in r["probabilities"].items())  # fmt: skip
             note = "  unsure: none of the shapes this network knows" if r["unsure"] else ""
-            if r["unsure"] and r.get("looks_like") in WORDS:
+            if r["unsure"] and r.get("doubt"):  # the reason is the reading, not the shape
+                note = f"  unsure: {r['doubt']}"
+            elif r["unsure"] and r.get("looks_like") in WORDS:
                 note += f" (it looks like {WORDS[r['looks_like']]})"
             if r.get("traces", 1) > 1:
                 note += f"  (of {r['traces']} waveforms read, the one it recognises best)"

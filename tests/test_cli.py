@@ -113,6 +113,23 @@ def test_predict_of_a_picture_of_two_waveforms_answers_about_the_known_one(tmp_p
     assert "unsure: none of the shapes this network knows (it looks like a sawtooth)" in out
 
 
+def test_predict_says_when_the_line_it_read_is_not_trusted(tmp_path, capsys):
+    """A phone photo of a menu, read as boxes: unsure because of the reading, and it says so
+    (in --json as `doubt`) rather than blaming a shape the network was not taught."""
+    from core.data.looks import render_capture
+    from core.training.predict import EXAMPLE_RUN
+
+    menu = tmp_path / "menu.png"
+    Image.fromarray(render_capture("photo", "none", 40235).image).save(menu)
+    assert main(["predict", "--run", str(EXAMPLE_RUN), str(menu), "--json"]) == 0
+    (said,) = json.loads(capsys.readouterr().out)
+    assert said["unsure"] and "not a single line across the plot" in said["doubt"]
+    assert main(["predict", "--run", str(EXAMPLE_RUN), str(menu)]) == 0
+    out = capsys.readouterr().out
+    assert "unsure: The line found is not a single line" in out
+    assert "none of the shapes" not in out
+
+
 def test_predict_with_a_missing_run_says_so(tmp_path, capsys):
     code = main(["predict", "--run", str(tmp_path / "nope"), "x.png"])
     assert code == 2

@@ -242,11 +242,13 @@ def recognised(predictor: Predictor, result):
 
 
 def answer(predictor: Predictor, result) -> dict:
-    """{label, unsure, probabilities, trace_found} for a capture's reading; where no trace is found
-    or the finder is not confident the answer is unsure (the top class is still given)."""
+    """{label, unsure, probabilities, trace_found, doubt} for a capture's reading; where no trace
+    is found or the finder is not confident the answer is unsure (the top class is still
+    given), and `doubt` says why the line read is not trusted (CaptureResult.doubt; None where
+    it is)."""
     out = predictor.predict(result.network_input[None])[0]
     out["unsure"] = out["unsure"] or not getattr(result, "confident", result.found)
-    return out | {"trace_found": result.found}
+    return out | {"trace_found": result.found, "doubt": getattr(result, "doubt", None)}
 
 
 def predict_capture(predictor: Predictor, rgb: np.ndarray, *, crop=None, colour=None) -> dict:
