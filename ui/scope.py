@@ -307,11 +307,12 @@ def show_answer(
     if not said["unsure"]:
         st.markdown(f"{heading}The network says: **{said['label']}** ({top:.0%})")
         return
-    st.markdown(f"{heading}The network says: **unsure**, none of the shapes it knows (closest: "
-                f"{said['label']}, {percent(top, UNSURE_BELOW)}).")  # fmt: skip
-    if doubt:
+    closest = f"closest: {said['label']}, {percent(top, UNSURE_BELOW)}"
+    if doubt:  # the reason is the line read, not a shape the network was not taught
+        st.markdown(f"{heading}The network says: **unsure** ({closest}).")
         st.caption(f"{doubt} {ADVICE}")
         return
+    st.markdown(f"{heading}The network says: **unsure**, none of the shapes it knows ({closest}).")
     shape = said.get("looks_like")
     if shape in WORDS:
         st.caption(f"A second network that knows more shapes sees {WORDS[shape]} here: a shape "

@@ -33,9 +33,9 @@ from tests.e2e.steps import (
 
 POINTER_FRAME = 'iframe[title*="streamlit_image_coordinates"]'
 # "The network says: sine (97%)", or when unsure "... unsure, none of the shapes it knows
-# (closest: sine, 60%)."
+# (closest: sine, 60%)." or, where the line read is the reason, "... unsure (closest: sine, 60%)."
 ANSWER = re.compile(
-    r"^The network says: (?:unsure, none of the shapes it knows \(closest: )?(\w+),? \(?(\d+)%"
+    r"^The network says: (?:unsure(?:, none of the shapes it knows)? \(closest: )?(\w+),? \(?(\d+)%"
 )
 PHOTO_NAME = "phone-photo.jpg"
 

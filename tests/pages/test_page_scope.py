@@ -338,7 +338,7 @@ def test_an_answer_unsure_because_of_its_reading_says_why(monkeypatch):
             "looks_like": "triangle"}  # fmt: skip
     doubt = "The line found is not a single line across the plot."
     scope.show_answer(example, said, confident=False, doubt=doubt)
-    assert "**unsure**" in shown[0] and "closest: square" in shown[0]
+    assert shown[0] == "The network says: **unsure** (closest: square, 93%)."
     assert shown[1:] == [f"{doubt} {scope.ADVICE}"]
     # The answer section passes the reading's own doubt: a scrap across 30% of the width.
     shown.clear()
