@@ -1,7 +1,7 @@
 """Per-kind figures of the capture pipeline: the real dev set and generated looks.
 
     python scripts/capture_figures.py [--run RUN] [--dev DIR] [--generated N] [--montage PNG]
-                                      [--variants] [--as-drawn]
+                                      [--variants] [--as-drawn] [--look-stats]
 
 For each kind (screenshot, photo, plot, drawing) it prints how many images were read, answered
 right, wrong and unsure. An in-class image (its labels name a class of the run) is right when it
@@ -12,7 +12,10 @@ cropped, tilted, askew: core.data.variants) and prints the in-class and other/no
 change: how much of the dev figure survives what a held-out picture may have been through.
 --as-drawn answers the generated captures again, each read from the mask its trace was drawn
 with: what the answering network gets wrong given a perfect reading, apart from what the
-reading loses.
+reading loses. --look-stats measures the traces the reading finds, in the dev images per kind
+and in the generated captures per look: how thick they are (a share of their own span) and how
+far their colour stands out from what they are drawn on, so each generated look can be checked
+against real pictures of its kind.
 """
 
 from __future__ import annotations
@@ -30,8 +33,9 @@ sys.path.insert(0, str(ROOT))
 
 from core.capture import capture_file  # noqa: E402
 from core.capture.search import read_capture  # noqa: E402
-from core.data.looks import KIND_OF_LOOK  # noqa: E402
+from core.data.looks import KIND_OF_LOOK, LOOKS, render_capture  # noqa: E402
 from core.data.variants import VARIANTS, everyday_variants  # noqa: E402
+from core.data.waveforms import CLASSES  # noqa: E402
 from core.errors import LabError  # noqa: E402
 from core.training.captures import classify_generated  # noqa: E402
 from core.training.predict import (  # noqa: E402
@@ -165,6 +169,50 @@ def generated(pred, n: int, seed: int, as_drawn: bool = False) -> str:
     return "\n".join(lines)
 
 
+def trace_stats(res) -> tuple[float, int] | None:
+    """(thickness, contrast) of a reading's trace: the median height of the columns that hold
+    one run of it, as a share of the columns it spans, and the sum over R, G and B of how far its
+    median colour lies from the background's; None where too little was read."""
+    m = np.asarray(res.mask, bool)
+    cols = np.flatnonzero(m.any(0))
+    if len(cols) < 10 or res.trace_colour is None:
+        return None
+    starts = (m[1:] & ~m[:-1]).sum(0) + m[0]
+    runs = m.sum(0)[cols][starts[cols] == 1]
+    if len(runs) < 5:
+        return None
+    contrast = np.abs(np.subtract(res.trace_colour, res.background_colour)).sum()
+    return float(np.median(runs)) / (cols[-1] - cols[0] + 1), int(contrast)
+
+
+def look_stats(pred, folder: Path | None, n: int, seed: int) -> str:
+    """Median (quartiles) trace thickness and contrast, per kind of dev image and per look."""
+    found = defaultdict(list)
+    opts = {"size": pred.image_size, "thickness": training_thickness(pred.experiment)}
+    if folder is not None:
+        with open(folder / "labels.csv", newline="") as f:
+            for e in csv.DictReader(f):
+                try:
+                    res, _ = capture_file(folder / e["file"], name=e["file"],
+                                          extract=read_capture, **opts)  # fmt: skip
+                except LabError:
+                    continue
+                found[f"dev {e['kind'].split('-')[0]}"].append(trace_stats(res))
+    for i in range(n):
+        look, cls = LOOKS[i % len(LOOKS)], CLASSES[(i // len(LOOKS)) % 3]
+        cap = render_capture(look, cls, seed + i)
+        found[f"generated {cap.look}"].append(trace_stats(read_capture(cap.image, **opts)))
+    lines = [f"{'pictures':22s} {'n':>3s}   thickness (q25 median q75)   contrast (q25 median q75)"]
+    for name, stats in found.items():
+        t, c = (np.array([s[k] for s in stats if s]) for k in (0, 1))
+        if not len(t):
+            continue
+        tq, cq = np.percentile(t, [25, 50, 75]), np.percentile(c, [25, 50, 75])
+        lines.append(f"{name:22s} {len(t):3d}   {tq[0]:.4f} {tq[1]:.4f} {tq[2]:.4f}"
+                     f"          {cq[0]:4.0f} {cq[1]:4.0f} {cq[2]:4.0f}")  # fmt: skip
+    return "\n".join(lines)
+
+
 def save_montage(inputs: list[np.ndarray], path: str, cols: int = 8) -> None:
     from PIL import Image
 
@@ -197,6 +245,11 @@ def main() -> int:
         help="also answer the generated captures read from their drawn traces (the answering "
         "network's own misses, apart from the reading's)",
     )
+    ap.add_argument(
+        "--look-stats",
+        action="store_true",
+        help="only measure the traces read (thickness, contrast), dev kinds and generated looks",
+    )
     ap.add_argument("--no-segment", action="store_true", help="the rules alone, no segmentation")
     args = ap.parse_args()
     SEGMENT[0] = not args.no_segment
@@ -205,6 +258,10 @@ def main() -> int:
     except LabError as e:
         print(e, file=sys.stderr)
         return 2
+    if args.look_stats:
+        folder = Path(args.dev) if Path(args.dev).is_dir() else None
+        print(look_stats(pred, folder, args.generated, args.seed))
+        return 0
     if Path(args.dev).is_dir():
         print(dev_set(pred, Path(args.dev), args.verbose, args.montage))
         if args.variants:

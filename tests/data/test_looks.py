@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.data.looks import KIND_OF_LOOK, LOOKS, render_capture, render_captures
+from core.data.looks import KIND_OF_LOOK, LOOKS, _glow, render_capture, render_captures
 from core.errors import LabError
 
 
@@ -62,6 +62,33 @@ def test_photo_warps_the_screen_into_a_room():
     # The screen sits inside the picture, with the room around it.
     ys, xs = np.nonzero(cap.mask)
     assert xs.min() > 0.02 * w and xs.max() < 0.98 * w and ys.min() > 0.02 * h
+
+
+class _Draws:
+    """A stand-in generator whose uniform draws are given: (reach share, strength)."""
+
+    def __init__(self, *values):
+        self.values = list(values)
+
+    def uniform(self, lo, hi):
+        return self.values.pop(0)
+
+
+def test_a_photographed_trace_glows_wider_at_its_own_colour():
+    """A phone sees a lit one-pixel trace as a line several of the screen's pixels wide, at
+    nearly its full colour; the masks widen with it, so they lie on what is seen."""
+    scr = np.full((100, 400, 3), 20.0, np.float32)
+    line = np.zeros((100, 400), bool)
+    line[50, 20:380] = True
+    scr[line] = (250, 230, 40)  # a yellow channel
+    out, mask, traces = _glow(scr, line, line.copy(), _Draws(0.005, 1.0))  # reach 2 px
+    lit = (np.abs(out[:, 200] - 20).sum(1) > 200).sum()  # rows lit well above the screen
+    assert 3 <= lit <= 7
+    assert out[49, 200, 0] > 200 and out[49, 200, 2] < 120  # still yellow beside the line
+    assert mask[48:53, 200].all() and not mask[40, 200] and np.array_equal(mask, traces)
+    assert out[50, 390].sum() < 100  # nothing lit beyond the trace's end
+    same = _glow(scr, line, line.copy(), _Draws(0.0005, 1.0))  # a far camera: no glow
+    assert np.array_equal(same[0], scr) and np.array_equal(same[1], line)
 
 
 def test_bad_look_or_class_is_a_sentence():
