@@ -166,7 +166,9 @@ def trace_view(
     trace's own columns outwards while, over the rows the trace spans, the picture keeps the
     colour around the trace (a screen's background; grid lines and gaps up to `gap` of the width
     are crossed). A photographed screen's width, not the room's; a plain plot's whole width, so
-    a lone pulse keeps its place in it. around: _around_trace's answer, where already made."""
+    a lone pulse keeps its place in it. around: (bool (H, W) of the trace's pixels, the colour
+    around them), where already made: _around_trace's answer, or the trace's core pixels in its
+    place (a mark the network makes at a photo's edge, off the screen, then widens nothing)."""
     h, w = small.shape[:2]
     near, bg = around if around is not None else _around_trace(small, prob)
     rows, cols = np.flatnonzero(near.any(1)), np.flatnonzero(near.any(0))
@@ -419,7 +421,9 @@ def _readings(small, size: int, thickness: int, segment: bool, seen: dict):
             if traced is None or box_only(traced[1]):
                 seen["sees_none"] = prob is not None
                 continue
-            view = trace_view(small, prob, around=traced[2])
+            # The view grows from the trace's core: a mark the network makes on the room at
+            # the photo's edge would stretch it to the whole photo.
+            view = trace_view(small, prob, around=(traced[1], traced[2][1]))
             readings = _network_readings(small, traced, view, size, thickness)
             # Each colour the network marks, read alone: candidates for the picture's other
             # traces (a part of one trace in two colours is no better a reading of it), and for

@@ -234,6 +234,18 @@ def test_two_channels_that_cross_are_read_a_colour_at_a_time():
     assert min(r, g) > b + 60  # yellow
 
 
+def test_a_mark_at_a_photos_edge_does_not_widen_the_view_to_the_whole_photo():
+    """The segmentation network marks a little of the room at this photo's left edge as well as
+    the gaussian on the screen; the trace's view is the screen's, not the whole photo's, so the
+    gaussian with its flat baseline fills it and is not taken for a scrap of text."""
+    cap = render_capture("photo", "gaussian", 40157)
+    res = read_capture(cap.image)
+    assert res.confident and res.doubt is None
+    assert _truth_share(cap, res) > 0.9
+    x0, _, x1, _ = res.crop_box
+    assert x1 - x0 < 0.6 * cap.image.shape[1]
+
+
 def test_arrows_or_axes_read_from_a_mask_are_not_a_waveform():
     h, w = 200, 300
     cross = np.zeros((h, w), bool)
