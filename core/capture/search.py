@@ -49,6 +49,7 @@ LOW_SUPPORT = 0.2  # a reading with less of its pixels marked by that network is
 SURE = 0.9  # a first clear reading recognised this surely is answered without looking further
 HUE_BINS = 48  # hue bins (7.5 degrees each) the colours of the network's trace are told by
 PART = 0.08  # share of the network's trace pixels one colour must hold to be read on its own
+VALLEY = 0.5  # share of the lower of two hue peaks the bins between must fall under to part them
 
 
 def line_contrast(rgb: np.ndarray) -> np.ndarray:
@@ -223,21 +224,40 @@ def _hue_families(bins: np.ndarray, coloured: np.ndarray) -> np.ndarray:
     """Int array: for each pixel's hue bin (0..HUE_BINS-1), the family of neighbouring hues it
     belongs to: runs of bins round the hue circle that hold at least one in a hundred of the
     coloured pixels, parted by bins that hold fewer (two blues a few degrees apart are two
-    traces; one trace's hue, spread a little by its edges and JPEG, is one)."""
+    traces; one trace's hue, spread a little by its edges and JPEG, is one). A run with two
+    peaks is two families, parted at the least bin between them where it holds under VALLEY of
+    the lower peak: two channels of near hues whose glow and crossings fill the bins between."""
     counts = np.bincount(bins[coloured], minlength=HUE_BINS)
     held = counts >= max(1, 0.01 * coloured.sum())
     if held.all():
         return np.zeros_like(bins)
     start = int(np.flatnonzero(~held)[0])  # walk the circle from an empty bin
-    family, k = np.full(HUE_BINS, -1), -1
+    runs: list[list[int]] = []
     for j in range(start, start + HUE_BINS):
         b = j % HUE_BINS
         if held[b]:
             if not held[(b - 1) % HUE_BINS]:
-                k += 1
-            family[b] = k
+                runs.append([])
+            runs[-1].append(b)
+    family, k = np.full(HUE_BINS, -1), -1
+    for run in (part for r in runs for part in _split_at_valleys(r, counts)):
+        k += 1
+        family[run] = k
     fam = family[bins]
     return np.where(fam >= 0, fam, HUE_BINS)  # stray hues: no family (never a part)
+
+
+def _split_at_valleys(run: list[int], counts: np.ndarray) -> list[list[int]]:
+    """The bins of `run` (in order round the circle) as one list per peak: parted at the least
+    interior bin whose count is under VALLEY of the highest on each side of it, recursively."""
+    c = counts[run]
+    best = None
+    for i in range(1, len(run) - 1):
+        if c[i] < VALLEY * min(c[:i].max(), c[i + 1 :].max()) and (best is None or c[i] < c[best]):
+            best = i
+    if best is None:
+        return [run]
+    return _split_at_valleys(run[:best], counts) + _split_at_valleys(run[best:], counts)
 
 
 def _network_readings(small, traced, view, size: int, thickness: int) -> list[CaptureResult]:

@@ -217,6 +217,27 @@ def test_two_blues_are_two_traces_but_one_traces_spread_of_hue_is_one():
     assert colour_parts(img, blue) == []
 
 
+def test_two_near_hues_bridged_by_their_blend_are_two_traces():
+    """A cyan and a light blue channel, photographed: where they cross and glow, their colours
+    blend and fill every hue bin between them, so no empty bin parts them; the dip between
+    their two peaks does."""
+    h, w = 200, 300
+    cyan, blue, blend = _line(h, w, 50, 20), _line(h, w, 110, 20), _line(h, w, 170, 20)
+    hsv = np.zeros((h, w, 3), np.uint8)
+    hsv[..., 1:] = 220
+    hsv[cyan, 0] = 128  # 180 degrees
+    hsv[blue, 0] = 148  # 209 degrees
+    ramp = np.linspace(128, 148, int(blend.sum())).astype(np.uint8)
+    hsv[blend, 0] = ramp  # a few pixels of every hue between, fewer than either trace's
+    keep = np.zeros((h, w), bool)
+    keep[blend] = (np.arange(int(blend.sum())) % 4) == 0
+    img = np.asarray(Image.fromarray(hsv, "HSV").convert("RGB"))
+    parts = colour_parts(img, cyan | blue | keep)
+    assert len(parts) == 2
+    assert sorted(int((p & cyan).sum()) for p in parts) == [0, int(cyan.sum())]
+    assert sorted(int((p & blue).sum()) for p in parts) == [0, int(blue.sum())]
+
+
 def test_a_photos_cyan_and_blue_channels_are_read_as_two_traces():
     cap = render_capture("photo", "sine", 0)  # a cyan sine under a noisy blue second channel
     res = read_capture(cap.image, recognise=lambda x: 0.5)  # an answer unsure of the first
