@@ -322,11 +322,11 @@ def _glow(scr: np.ndarray, mask: np.ndarray, traces: np.ndarray, rng):
     """(screen, mask, traces) with the traces lit as a phone photographs them: the camera's blur
     and the sensor's bloom spread a scope's bright trace into a glowing line several of the
     screen's pixels wide, at nearly its full colour (its brightest channels may clip). Read as the
-    pipeline reads them, the real dev photos' traces are about 1.2% of their span thick (median)
-    and stand out from the screen by about 400 (R+G+B); without the glow, the generated photos'
-    were about 0.75% and 190, and with it 1.5% and 260 (`scripts/capture_figures.py
-    --look-stats` measures both). About a third of the photos keep the thin, dim line (a dim
-    trace, a far camera)."""
+    pipeline reads them, the real dev photos' traces are about 1.2% of their span thick (median;
+    quartiles 0.65-1.8%) and stand out from the screen by about 400 (R+G+B; quartiles 320-520);
+    without the glow, the generated photos' were 1.0% and 190 (quartiles 130-240), and with it
+    1.5% and 260 (`scripts/capture_figures.py --look-stats` measures both). About a third of the
+    photos keep the thin, dim line (a dim trace, a far camera)."""
     r = rng.uniform(-0.001, 0.005) * scr.shape[1]  # the glow's reach, in the screen's pixels
     if r < 0.5:
         return scr, mask, traces
