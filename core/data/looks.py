@@ -330,17 +330,24 @@ def _glow(scr: np.ndarray, mask: np.ndarray, traces: np.ndarray, rng):
     r = rng.uniform(-0.001, 0.005) * scr.shape[1]  # the glow's reach, in the screen's pixels
     if r < 0.5:
         return scr, mask, traces
-    k = 2 * int(round(r)) + 1
-
-    def spread(a: np.ndarray) -> Image.Image:
-        return Image.fromarray(a).filter(ImageFilter.MaxFilter(k))
-
-    lit = np.where(traces[..., None], scr, 0).astype(np.uint8)
-    glow = spread(lit).filter(ImageFilter.GaussianBlur(r / 2))
+    reach = int(round(r))
+    lit = _spread(np.where(traces[..., None], scr, 0).astype(np.uint8), reach)
+    glow = Image.fromarray(lit).filter(ImageFilter.GaussianBlur(r / 2))
     strength = rng.uniform(0.9, 1.5)
     scr = np.maximum(scr, np.minimum(255, np.asarray(glow, np.float32) * strength))
-    widen = [np.asarray(spread(m.astype(np.uint8) * 255)) > 0 for m in (mask, traces)]
-    return scr, *widen
+    return scr, _spread(mask, reach), _spread(traces, reach)
+
+
+def _spread(a: np.ndarray, reach: int) -> np.ndarray:
+    """(h, w[, c]) with each pixel the largest within `reach` pixels across and down (a square
+    max filter, done one axis at a time)."""
+    out = a.copy()
+    for v in (out, out.swapaxes(0, 1)):  # views: each pass writes into out
+        src = v.copy()
+        for d in range(1, reach + 1):
+            v[d:] = np.maximum(v[d:], src[:-d])
+            v[:-d] = np.maximum(v[:-d], src[d:])
+    return out
 
 
 def _scope_body(rng, room: Image.Image, fw: int, fh: int) -> tuple[Image.Image, tuple[int, int]]:

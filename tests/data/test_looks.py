@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PIL import Image, ImageFilter
 
-from core.data.looks import KIND_OF_LOOK, LOOKS, _glow, render_capture, render_captures
+from core.data.looks import (
+    KIND_OF_LOOK,
+    LOOKS,
+    _glow,
+    _spread,
+    render_capture,
+    render_captures,
+)
 from core.errors import LabError
 
 
@@ -89,6 +97,17 @@ def test_a_photographed_trace_glows_wider_at_its_own_colour():
     assert out[50, 390].sum() < 100  # nothing lit beyond the trace's end
     same = _glow(scr, line, line.copy(), _Draws(0.0005, 1.0))  # a far camera: no glow
     assert np.array_equal(same[0], scr) and np.array_equal(same[1], line)
+
+
+def test_spread_is_a_square_max_filter():
+    rng = np.random.default_rng(0)
+    img = rng.integers(0, 256, (40, 60, 3)).astype(np.uint8)
+    for reach in (1, 3):
+        square = Image.fromarray(img).filter(ImageFilter.MaxFilter(2 * reach + 1))
+        assert np.array_equal(_spread(img, reach), np.asarray(square))
+    dot = np.zeros((9, 9), bool)
+    dot[4, 4] = True
+    assert _spread(dot, 2).sum() == 25 and _spread(dot, 2)[2:7, 2:7].all()
 
 
 def test_bad_look_or_class_is_a_sentence():
