@@ -161,23 +161,29 @@ def trace_bands(mask: np.ndarray, gap: float = 0.02, cover: float = 0.3) -> list
 
 
 def trace_view(
-    small: np.ndarray, prob: np.ndarray, gap: float = 0.03, around=None
+    small: np.ndarray, prob: np.ndarray, gap: float = 0.03, around=None, core=None
 ) -> tuple[int, int]:
     """Columns (start, stop) of `small` that the trace the network found is drawn in: from the
     trace's own columns outwards while, over the rows the trace spans, the picture keeps the
     colour around the trace (a screen's background; grid lines and gaps up to `gap` of the width
     are crossed). A photographed screen's width, not the room's; a plain plot's whole width, so
-    a lone pulse keeps its place in it. around: (bool (H, W) of the trace's pixels, the colour
-    around them), where already made: _around_trace's answer, or the trace's core pixels in its
-    place (a mark the network makes at a photo's edge, off the screen, then widens nothing)."""
+    a lone pulse keeps its place in it. around: _around_trace's answer, where already made.
+    core: bool (H, W) of the trace's core pixels (_traced), where known: the view grows from
+    those, so a mark the network makes at a photo's edge, off the screen, widens nothing. How far
+    the background's colour strays is judged off every mark, between the trace's columns."""
     h, w = small.shape[:2]
     near, bg = around if around is not None else _around_trace(small, prob)
-    rows, cols = np.flatnonzero(near.any(1)), np.flatnonzero(near.any(0))
+    seed = near if core is None else core
+    rows, cols = np.flatnonzero(seed.any(1)), np.flatnonzero(seed.any(0))
     if not len(cols):
         return 0, w
     band = small[rows[0] : rows[-1] + 1].astype(np.float32)
     dist = np.abs(band - bg).sum(2)
-    tol = max(60.0, 1.5 * float(np.percentile(dist[~near[rows[0] : rows[-1] + 1]], 25)))
+    # How far the background strays from its colour, judged between the trace's own columns
+    # (a photo's room beside the screen is no background).
+    span = slice(cols[0], cols[-1] + 1)
+    off = ~(near | seed)[rows[0] : rows[-1] + 1, span]
+    tol = max(60.0, 1.5 * float(np.percentile(dist[:, span][off], 25))) if off.any() else 60.0
     plain = (dist < tol).mean(0) >= 0.6
     plain[cols[0] : cols[-1] + 1] = True
     most = max(2, int(gap * w))
@@ -441,9 +447,7 @@ def _readings(small, size: int, thickness: int, segment: bool, seen: dict):
             if traced is None or box_only(traced[1]):
                 seen["sees_none"] = prob is not None
                 continue
-            # The view grows from the trace's core: a mark the network makes on the room at
-            # the photo's edge would stretch it to the whole photo.
-            view = trace_view(small, prob, around=(traced[1], traced[2][1]))
+            view = trace_view(small, prob, around=traced[2], core=traced[1])
             readings = _network_readings(small, traced, view, size, thickness)
             # Each colour the network marks, read alone: candidates for the picture's other
             # traces (a part of one trace in two colours is no better a reading of it), and for

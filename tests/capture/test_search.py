@@ -15,10 +15,16 @@ from core.capture.search import (
     _backed,
     _choose,
     _placed,
+    _shrink,
+    _traced,
     colour_parts,
     distinct_traces,
     read_capture_in,
+    straightened,
+    tilt_angle,
+    trace_view,
 )
+from core.capture.segment import trace_probability
 from core.data.looks import render_capture
 from core.data.scope_samples import demo_screenshot
 from core.errors import LabError
@@ -265,6 +271,21 @@ def test_a_mark_at_a_photos_edge_does_not_widen_the_view_to_the_whole_photo():
     assert _truth_share(cap, res) > 0.9
     x0, _, x1, _ = res.crop_box
     assert x1 - x0 < 0.6 * cap.image.shape[1]
+
+
+def test_a_view_stops_at_the_screens_edge_though_the_scope_fills_the_rows_beside_it():
+    """Three glowing channels on a photographed screen; beside it, over the same rows, the
+    scope's dark red body and the room fill most of the picture. How far the background strays
+    is judged between the trace's columns, so the body is not taken for more of the screen and
+    the trace fills the network input's width."""
+    small, _ = _shrink(render_capture("photo", "sine", 40193).image)
+    small = straightened(small, tilt_angle(small))  # taken 2 degrees askew
+    prob = trace_probability(small)
+    _, core, around = _traced(small, prob)
+    cols = np.flatnonzero(core.any(0))
+    a, b = trace_view(small, prob, around=around, core=core)
+    assert a <= cols[0] and b > cols[-1]
+    assert b - a < 1.3 * (cols[-1] + 1 - cols[0])  # the screen's width, not the body's
 
 
 def test_arrows_or_axes_read_from_a_mask_are_not_a_waveform():
