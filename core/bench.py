@@ -52,11 +52,13 @@ def bench_throughput(quick: bool) -> dict:
 
 def bench_fast_to_99(quick: bool, root: str) -> tuple[dict, float]:
     """Training seconds the default preset needs for 99% held-out accuracy (median of seeds)."""
-    seeds = [0] if quick else [0, 1, 2]
+    # Quick mode is a smoke test: one seed, and at most 2 epochs rather than 10, so a seed that
+    # is slow to reach 99% does not spend the test suite's time (it took 35 s of it).
+    seeds, epochs = ([0], 2) if quick else ([0, 1, 2], 10)
     times, reached = [], []
     for s in seeds:
         # Held-out checks every 5 steps, so the time to 99% is not rounded up to a coarse cadence.
-        exp = preset("fast").with_changes(seed=s, epochs=10, target_accuracy=0.99, eval_every=5)
+        exp = preset("fast").with_changes(seed=s, epochs=epochs, target_accuracy=0.99, eval_every=5)
         res = run_experiment(exp, RunStore(root))
         times.append(res.seconds)
         reached.append((res.metrics.get("test_accuracy") or 0) >= 0.99)
