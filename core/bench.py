@@ -64,11 +64,12 @@ def bench_fast_to_99(quick: bool, root: str) -> tuple[dict, float]:
         reached.append((res.metrics.get("test_accuracy") or 0) >= 0.99)
     secs = statistics.median(times)
     t = TARGETS["fast_seconds_to_99"]
-    ok = all(reached) and secs <= t
+    # Cut at 2 epochs, the quick run cannot say whether the target is met: no verdict then.
+    ok = None if quick else all(reached) and secs <= t
     detail = ", ".join(f"{x:.1f}" for x in times)
     row = _row(f"fast preset to 99% (seeds: {detail} s)", round(secs, 2), "s", f"<= {t:g}", ok)
     if not all(reached):
-        row["measure"] += f"; {reached.count(False)} seed(s) never reached 99%"
+        row["measure"] += f"; {reached.count(False)} seed(s) never reached 99% in {epochs} epochs"
     return row, secs
 
 
