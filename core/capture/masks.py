@@ -56,15 +56,23 @@ def _runs_by_column(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return cols, starts + top, np.nonzero(d == -1)[1] + top
 
 
+def longest_runs(mask: np.ndarray) -> np.ndarray:
+    """Int (w,): the length of each column's longest vertical run of True in bool (h, w), 0 where
+    a column has none (`_run_lengths(mask).max(0)`, without a length for every pixel)."""
+    cols, starts, stops = _runs_by_column(mask)
+    longest = np.zeros(mask.shape[1], int)
+    np.maximum.at(longest, cols, stops - starts)
+    return longest
+
+
 def line_width(mask: np.ndarray) -> tuple[int, int]:
     """(the trace's line width, its height) in pixels of bool (h, w): the median over columns of
     each column's longest run (edges fill few columns, so the line's own width wins)."""
-    cols, starts, stops = _runs_by_column(mask)
-    if not len(cols):
+    longest = longest_runs(mask)
+    if not longest.any():
         return 0, 0
-    longest = np.zeros(mask.shape[1], int)
-    np.maximum.at(longest, cols, stops - starts)
-    return int(np.median(longest[longest > 0])), int(stops.max() - starts.min())
+    rows = np.flatnonzero(mask.any(1))
+    return int(np.median(longest[longest > 0])), int(rows[-1] + 1 - rows[0])
 
 
 def stroke_width(mask: np.ndarray) -> int:

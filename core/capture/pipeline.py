@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core.capture.imagefile import read_image_u8, source_name
-from core.capture.masks import _coarse, _keep_trace_parts, _run_lengths
+from core.capture.masks import _coarse, _keep_trace_parts, longest_runs
 from core.capture.palette import _background, _index, _parse_colour, _to_rgb
 from core.capture.plotarea import find_plot_area
 from core.capture.rasterise import rasterise
@@ -182,8 +182,8 @@ def axes_only(mask: np.ndarray, reach: float = 0.5, share: float = 0.9) -> bool:
     if n == 0:
         return False
     h, w = mask.shape
-    cols = _run_lengths(mask).max(0) >= reach * h  # columns with a long unbroken vertical run
-    rows = _run_lengths(mask.T).max(0) >= reach * w
+    cols = longest_runs(mask) >= reach * h  # columns with a long unbroken vertical run
+    rows = longest_runs(mask.T) >= reach * w
     near_c = np.convolve(cols, np.ones(5), "same") > 0
     near_r = np.convolve(rows, np.ones(5), "same") > 0
     # Axes are one vertical line and at most one horizontal: a pulse or a square wave has two
@@ -217,7 +217,7 @@ def box_only(mask: np.ndarray, reach: float = 0.6, share: float = 0.8) -> bool:
         if (np.abs(edge[cols] - fit[cols]) <= 2).mean() < 0.9:
             return False
         near |= np.abs(r - fit[None, :]) <= 2
-    sides = _run_lengths(mask).max(0) >= 0.5 * float(np.median(bot[cols] - top[cols]))
+    sides = longest_runs(mask) >= 0.5 * float(np.median(bot[cols] - top[cols]))
     near[:, np.convolve(sides, np.ones(5), "same") > 0] = True
     return bool((mask & near).sum() >= share * n)
 

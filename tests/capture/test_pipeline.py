@@ -21,7 +21,7 @@ from core.capture import (
     read_image_u8,
     to_network_input,
 )
-from core.capture.masks import connect_dots, dots_trace
+from core.capture.masks import _run_lengths, connect_dots, dots_trace, line_width, longest_runs
 from core.data.scope_samples import demo_screenshot
 from core.data.waveforms import WaveformSpec, render_batch
 from core.errors import LabError
@@ -678,3 +678,20 @@ def test_real_smooth_waveforms_stay_smooth(folder, name):
 def test_real_study_squares_stay_square(name):
     x = extract_trace(read_image_u8(SHARED / "study" / "images" / name)).network_input
     assert looks_like_square(x) and largest_part(x) > 0.95
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_longest_runs_are_the_longest_of_the_per_pixel_run_lengths(seed):
+    """longest_runs gives each column's longest vertical run without a length for every pixel:
+    the same as the per-pixel lengths' maximum, on masks of lines, blocks, specks and empty
+    columns; line_width's height is the rows the mask spans."""
+    rng = np.random.default_rng(seed)
+    m = rng.random((40 + seed, 70)) < [0.0, 0.05, 0.5, 0.95][seed]
+    m[5:30, 10] = True  # one long run among short ones
+    m[:, 20] = False
+    assert np.array_equal(longest_runs(m), _run_lengths(m).max(0))
+    assert np.array_equal(longest_runs(m.T), _run_lengths(m.T).max(0))
+    rows = np.flatnonzero(m.any(1))
+    assert line_width(m)[1] == rows[-1] + 1 - rows[0]
+    assert line_width(np.zeros((5, 5), bool)) == (0, 0)
+    assert not longest_runs(np.zeros((5, 7), bool)).any()
