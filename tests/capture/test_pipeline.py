@@ -21,7 +21,14 @@ from core.capture import (
     read_image_u8,
     to_network_input,
 )
-from core.capture.masks import _run_lengths, connect_dots, dots_trace, line_width, longest_runs
+from core.capture.masks import (
+    _run_lengths,
+    _runs_by_column,
+    connect_dots,
+    dots_trace,
+    line_width,
+    longest_runs,
+)
 from core.data.scope_samples import demo_screenshot
 from core.data.waveforms import WaveformSpec, render_batch
 from core.errors import LabError
@@ -684,14 +691,14 @@ def test_real_study_squares_stay_square(name):
 def test_longest_runs_are_the_longest_of_the_per_pixel_run_lengths(seed):
     """longest_runs gives each column's longest vertical run without a length for every pixel:
     the same as the per-pixel lengths' maximum, on masks of lines, blocks, specks and empty
-    columns; line_width's height is the rows the mask spans."""
+    columns; line_width's height is the runs' span, as before."""
     rng = np.random.default_rng(seed)
     m = rng.random((40 + seed, 70)) < [0.0, 0.05, 0.5, 0.95][seed]
     m[5:30, 10] = True  # one long run among short ones
     m[:, 20] = False
     assert np.array_equal(longest_runs(m), _run_lengths(m).max(0))
     assert np.array_equal(longest_runs(m.T), _run_lengths(m.T).max(0))
-    rows = np.flatnonzero(m.any(1))
-    assert line_width(m)[1] == rows[-1] + 1 - rows[0]
+    _, starts, stops = _runs_by_column(m)  # the height as line_width measured it before
+    assert line_width(m)[1] == stops.max() - starts.min()
     assert line_width(np.zeros((5, 5), bool)) == (0, 0)
     assert not longest_runs(np.zeros((5, 7), bool)).any()
