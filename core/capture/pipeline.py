@@ -157,9 +157,12 @@ def _content_box(
 ) -> tuple[tuple[int, int, int, int], tuple[int, int]]:
     """(box around the trace with a small margin, the columns that fill the output's width)
     for a plain image: the trace's own width, or the view's where the trace is narrow (a lone
-    pulse, a trace that leaves the plot), so it keeps its place, or runs from side to side (a
-    piece at an end lost to noise does not stretch the rest). view: the columns (start, stop)
-    the picture's view spans (the whole width when None; a photographed screen's in a photo)."""
+    pulse, a trace that leaves the plot), so it keeps its place. A trace across most of the
+    view fills the width itself: the networks learn periodic shapes from side to side, and
+    one framed by empty margins (a plot's axes drawn a little wider than its curve) is no shape
+    they were taught (a sine of many cycles so framed was answered square). view: the columns
+    (start, stop) the picture's view spans (the whole width when None; a photographed screen's
+    in a photo)."""
     h, w = mask.shape
     v0, v1 = (0, w) if view is None else (max(0, int(view[0])), min(w, int(view[1])))
     cols, rows = np.flatnonzero(mask.any(0)), np.flatnonzero(mask.any(1))
@@ -168,8 +171,7 @@ def _content_box(
     y0, y1 = max(0, rows[0] - pad), min(h, rows[-1] + 1 + pad)
     x_range = (cols[0] - x0, cols[-1] + 1 - x0)
     vw = max(1, v1 - v0)
-    sides = cols[0] < v0 + 0.1 * vw and cols[-1] >= v0 + 0.9 * vw
-    if x_range[1] - x_range[0] < 0.5 * vw or sides:
+    if x_range[1] - x_range[0] < 0.5 * vw:
         x_range = (min(v0, cols[0]) - x0, max(v1, cols[-1] + 1) - x0)
     return (int(x0), int(y0), int(x1), int(y1)), (int(x_range[0]), int(x_range[1]))
 

@@ -340,6 +340,28 @@ def test_light_paper_plot():
     assert result.network_input.any(0)[1:-1].all()  # the content's width fills the view
 
 
+def curve_on_white(x0: int, x1: int, kind: str, w: int = 640, h: int = 400) -> np.ndarray:
+    """A black curve drawn from column x0 to x1 of a white picture: an 8-cycle sine or a bump."""
+    im = Image.new("RGB", (w, h), "white")
+    t = np.linspace(0, 1, 800)
+    y = np.sin(2 * np.pi * 8 * t) if kind == "sine" else np.exp(-(((t - 0.5) / 0.15) ** 2))
+    pts = list(zip((x0 + (x1 - x0) * t).tolist(), (h / 2 - 100 * y).tolist()))
+    ImageDraw.Draw(im).line(pts, fill="black", width=2)
+    return np.asarray(im)
+
+
+def test_a_trace_across_its_view_fills_the_width_and_a_narrow_one_keeps_its_place():
+    """A plot's axes drawn a little wider than its curve leave margins beside a trace that runs
+    across the view; framed by them, many-cycle sines were answered square. A bump in a third
+    of the view keeps its place in it."""
+    view = (0, 640)
+    wide = extract_trace(curve_on_white(20, 620, "sine"), find_area=False, view=view)
+    assert wide.network_input[:, :2].any() and wide.network_input[:, -2:].any()
+    narrow = extract_trace(curve_on_white(40, 240, "bump"), find_area=False, view=view)
+    cols = np.flatnonzero(narrow.network_input.any(0))
+    assert 3 <= cols[0] <= 9 and 33 <= cols[-1] <= 41  # columns 40..240 of 640, in 100
+
+
 def test_colormap_figure():
     result = extract_trace(viridis_figure())
     assert result.crop_method == "frame"
