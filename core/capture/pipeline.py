@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core.capture.imagefile import read_image_u8, source_name
-from core.capture.masks import _coarse, _keep_trace_parts, longest_runs
+from core.capture.masks import _coarse, _keep_trace_parts, longest_runs, scattered
 from core.capture.palette import _background, _index, _parse_colour, _to_rgb
 from core.capture.plotarea import find_plot_area
 from core.capture.rasterise import rasterise
@@ -246,6 +246,68 @@ def _drop_side_columns(mask: np.ndarray) -> None:
         m &= ~legend
 
 
+def _drop_end_marks(
+    mask: np.ndarray, reach: float = 0.04, gap: float = 0.02, aside: float = 0.1
+) -> None:
+    """Clear, in bool (h, w) of a plain picture, marks at either end of the trace that are not
+    part of it: a drawing's vertical axis and its arrow head beside or under the start of the
+    curve, a channel's marker above it. A mark is either apart from the rest of the trace (by
+    `gap` of its columns, at most `aside` of them wide) with most of its pixels above or below
+    the rows the rest spans, or an upright line within `reach` of the columns from an end that
+    runs past those rows both above and below (with whatever else lies beyond them there: an
+    arrow head). A pulse at an end, a decay's steep start and a square wave's edge there lie
+    within the trace's rows or start from them, so they are kept; so are a dots display's
+    dots, apart by design."""
+    dots = None  # whether the mask is a dots display's, found only once a mark is seen
+    for _ in range(3):  # an end may hold a mark beside a mark (an axis and its arrow head)
+        cols = np.flatnonzero(mask.any(0))
+        if len(cols) < 10:
+            return
+        c0, c1 = int(cols[0]), int(cols[-1]) + 1
+        span = c1 - c0
+        gaps = np.flatnonzero(np.diff(cols) > gap * span)
+        marks = []
+        if len(gaps):  # the columns up to the first wide empty gap from each end, if few
+            if cols[gaps[0]] + 1 - c0 <= aside * span:
+                marks.append((c0, int(cols[gaps[0]]) + 1, "apart"))
+            if c1 - cols[gaps[-1] + 1] <= aside * span:
+                marks.append((int(cols[gaps[-1] + 1]), c1, "apart"))
+        k = max(2, int(reach * span))
+        marks += [(c0, c0 + k, "line"), (c1 - k, c1, "line")]
+        found = False
+        for a, b, kind in marks:
+            rest = mask.copy()
+            rest[:, a:b] = False
+            rows = np.flatnonzero(rest.any(1))
+            if not len(rows):
+                continue
+            top, bot = rows[0], rows[-1] + 1
+            slack = max(2.0, 0.05 * (bot - top))
+            lo, hi = max(0, int(top - slack)), int(bot + slack) + 1
+            if kind == "apart":
+                here = mask[:, a:b]
+                if here[lo:hi].sum() > 0.5 * here.sum():
+                    continue
+                drop = (slice(None), slice(a, b))
+            else:
+                tall = np.flatnonzero(longest_runs(mask[:, a:b]) >= 0.2 * (bot - top)) + a
+                ys = np.flatnonzero(mask[:, tall].any(1)) if len(tall) else []
+                if not len(ys) or ys[0] >= lo or ys[-1] + 1 <= hi:
+                    continue
+                drop = (slice(None), tall)
+            dots = scattered(mask) if dots is None else dots
+            if dots:
+                return
+            mask[drop] = False
+            if kind == "line":  # what lies beside the line beyond the rest's rows
+                mask[:lo, a:b] = False
+                mask[hi:, a:b] = False
+            found = True
+            break
+        if not found:
+            return
+
+
 def _drop_frame(mask: np.ndarray, cover: float = 0.9) -> None:
     """Clear, in bool (h, w) of a plot area, the axes box drawn in the trace's own colour (a
     black curve in a black frame): rows along its top and bottom edges and columns along its
@@ -317,6 +379,8 @@ def extract_trace(
     if method == "whole" and (axes_only(mask) or box_only(mask)):  # empty axes, a frame
         mask[:] = False
     x_range = (0, w)
+    if method == "whole":
+        _drop_end_marks(mask)
     if method == "whole" and mask.any():  # a plain image: the content's extent is the plot
         (x0, y0, x1, y1), x_range = _content_box(mask, view)
         cropped, mask, method = cropped[y0:y1, x0:x1], mask[y0:y1, x0:x1], "content"
@@ -360,6 +424,7 @@ def mask_reading(
     _drop_side_columns(mask)
     if axes_only(mask) or box_only(mask):  # empty axes, arrows, a dialog's frame: no waveform
         mask[:] = False
+    _drop_end_marks(mask)
     trace = tuple(int(v) for v in np.median(img[mask], 0)) if mask.any() else None
     # The background colour is for the page only: a sample of the picture's other pixels.
     rest = img[~mask][:: max(1, int((~mask).sum()) // 20_000)]

@@ -362,6 +362,57 @@ def test_a_trace_across_its_view_fills_the_width_and_a_narrow_one_keeps_its_plac
     assert 3 <= cols[0] <= 9 and 33 <= cols[-1] <= 41  # columns 40..240 of 640, in 100
 
 
+def drawn_with_axis(kind: str, w: int = 640, h: int = 400) -> np.ndarray:
+    """A black curve on white that starts on a vertical axis with an arrow head, drawn taller
+    than the curve: a bump on a baseline, or a square wave that ends with an edge."""
+    im = Image.new("RGB", (w, h), "white")
+    d = ImageDraw.Draw(im)
+    d.line((40, 30, 40, 370), fill="black", width=2)  # the axis, over and under the curve
+    d.polygon([(34, 44), (46, 44), (40, 28)], fill="black")  # its arrow head
+    t = np.linspace(0, 1, 800)
+    if kind == "bump":
+        y = 300 - 150 * np.exp(-(((t - 0.5) / 0.12) ** 2))
+        d.line(list(zip((40 + 560 * t).tolist(), y.tolist())), fill="black", width=2)
+    else:
+        pts, level = [], 300
+        for x in range(40, 600, 80):  # from the axis at the low level; an edge at the end
+            pts += [(x, level), (x + 80, level)]
+            level = 450 - level
+            pts.append((x + 80, level))
+        d.line(pts, fill="black", width=2)
+    return np.asarray(im)
+
+
+def test_an_axis_the_curve_starts_on_is_dropped_and_a_square_edge_at_the_end_kept():
+    """A drawing's vertical axis touching the start of its curve, and its arrow head, are no
+    part of the trace: read in, they stand at the network input's left as a square's edge. A
+    square wave that ends with an edge keeps that edge."""
+    bump = extract_trace(drawn_with_axis("bump"), find_area=False).network_input
+    assert_network_input(bump)
+    assert longest_column_run(bump[:, :5]) < 0.2 * trace_height(bump)
+    assert bump[:, :2].any()  # the baseline still starts at the left
+    square = extract_trace(drawn_with_axis("square"), find_area=False).network_input
+    assert looks_like_square(square)
+    assert longest_column_run(square[:, :5]) < 0.2 * trace_height(square)
+    assert longest_column_run(square[:, -3:]) >= 0.8 * trace_height(square)
+
+
+def test_a_marker_apart_above_the_trace_is_dropped_and_a_piece_of_it_kept():
+    """A channel's marker beside the start of a trace and above it is no part of it; the last
+    piece of a trace broken near its end lies within its rows and is kept."""
+    im = Image.new("RGB", (640, 400), "white")
+    d = ImageDraw.Draw(im)
+    d.polygon([(30, 40), (30, 64), (50, 52)], fill="black")  # a marker, up and to the left
+    t = np.linspace(0, 1, 800)
+    x, y = 80 + 520 * t, 200 - 100 * np.sin(2 * np.pi * 3 * t)
+    d.line(list(zip(x[t < 0.9].tolist(), y[t < 0.9].tolist())), fill="black", width=2)
+    d.line(list(zip(x[t > 0.93].tolist(), y[t > 0.93].tolist())), fill="black", width=2)
+    res = extract_trace(np.asarray(im), find_area=False)
+    assert_network_input(res.network_input)
+    assert res.crop_box[0] >= 60  # the crop starts at the sine (less a margin), not the marker
+    assert res.network_input[:, -3:].any()  # the broken-off piece at the end is still read
+
+
 def test_colormap_figure():
     result = extract_trace(viridis_figure())
     assert result.crop_method == "frame"
