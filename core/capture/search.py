@@ -26,7 +26,7 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from core.capture.deskew import box_back, straightened, tilt_angle
-from core.capture.masks import _components, _dilate, part_boxes, parts_mask
+from core.capture.masks import _components, _dilate, part_boxes, parts_mask, stroke_width
 from core.capture.pipeline import (
     CaptureResult,
     _check_crop,
@@ -49,6 +49,9 @@ LOW_SUPPORT = 0.2  # a reading with less of its pixels marked by that network is
 SURE = 0.9  # a first clear reading recognised this surely is answered without looking further
 HUE_BINS = 48  # hue bins (7.5 degrees each) the colours of the network's trace are told by
 PART = 0.08  # share of the network's trace pixels one colour must hold to be read on its own
+INK = 0.4  # share of the trace's contrast with its background a pixel of its line must have
+FOLLOW_GAP = 3  # columns without ink a line followed on from the trace's ends may skip
+FOLLOWED = 0.08  # share of the picture's width a line followed on must run to be kept
 VALLEY = 0.5  # share of the lower of two hue peaks the bins between must fall under to part them
 
 
@@ -111,9 +114,10 @@ def _around_trace(small: np.ndarray, prob: np.ndarray) -> tuple[np.ndarray, np.n
 def traced_picture(small: np.ndarray, prob: np.ndarray | None) -> np.ndarray | None:
     """uint8 `small` reduced to the trace the segmentation network (`prob`, at its own smaller
     size) points at: where it calls a pixel trace and the pixel stands out from the colour around
-    the trace (its core, not the blur of a photo around it) the pixel is kept, everywhere else is
-    that surrounding colour. The rules then pick a colour and read it. None where the network
-    sees no trace."""
+    the trace (its core, not the blur of a photo around it) the pixel is kept, and so is the line
+    that core ends on, followed on past where the network stops marking it (follow_ends);
+    everywhere else is that surrounding colour. The rules then pick a colour and read it. None
+    where the network sees no trace."""
     traced = _traced(small, prob)
     return None if traced is None else traced[0]
 
@@ -127,11 +131,58 @@ def _traced(small: np.ndarray, prob: np.ndarray | None):
     if not near.any():  # marked only just, in pixels too scattered to place in the picture
         return None
     dist = np.abs(small.astype(np.float32) - bg).sum(2)
-    core = near & (dist > CORE * np.percentile(dist[near], 75))
+    core = follow_ends(small, near & (dist > CORE * np.percentile(dist[near], 75)), bg)
     out = np.empty_like(small)
     out[:] = bg.astype(np.uint8)
     out[core] = small[core]
     return out, core, around
+
+
+def follow_ends(small: np.ndarray, core: np.ndarray, bg: np.ndarray) -> np.ndarray:
+    """Bool (H, W) `core` with the line it ends on followed on from its first and last columns,
+    column by column, in pixels of the trace's ink (nearer the trace's colour than `bg`, and
+    standing out from `bg` by INK of the trace's own contrast). The segmentation network marks
+    a long flat baseline only faintly (it looks like an axis), so a gaussian drawn on one is
+    read as a bare bump, too narrow to trust. A stretch is kept where it runs FOLLOWED of the
+    picture's width (a baseline, not the few pixels of an axis a curve starts on); the line
+    may skip FOLLOW_GAP columns (a dash, a tick across it) and stops where its ink runs thicker
+    than twice the trace's pen (a bezel, a filled box, a legend)."""
+    h, w = core.shape
+    cols = np.flatnonzero(core.any(0))
+    if len(cols) < 2:
+        return core
+    a = small.astype(np.float32)
+    bgf = np.asarray(bg, np.float32)
+    tone = np.median(a[core], axis=0)
+    off_bg = np.abs(a - bgf).sum(2)
+    ink = (np.abs(a - tone).sum(2) < off_bg) & (off_bg > INK * np.abs(tone - bgf).sum())
+    pen = max(3, 2 * stroke_width(core))
+    out = core.copy()
+    for col, step in ((cols[0], -1), (cols[-1], 1)):
+        row = float(np.median(np.flatnonzero(core[:, col])))
+        stretch = np.zeros_like(core)
+        x, missed = col + step, 0
+        while 0 <= x < w and missed < FOLLOW_GAP:
+            r0 = int(max(0, round(row) - 1))
+            hits = np.flatnonzero(ink[r0 : int(min(h, round(row) + 2)), x]) + r0
+            if not len(hits):
+                missed += 1
+                x += step
+                continue
+            at = int(hits[np.argmin(np.abs(hits - row))])
+            lo, hi = at, at  # the run of ink through it: the line's thickness there
+            while lo > 0 and ink[lo - 1, x] and at - lo <= pen:
+                lo -= 1
+            while hi < h - 1 and ink[hi + 1, x] and hi - at <= pen:
+                hi += 1
+            if hi - lo + 1 > pen:
+                break
+            stretch[lo : hi + 1, x] = True
+            row, missed = (lo + hi) / 2, 0  # its centre: a slope is followed without lag
+            x += step
+        if stretch.any(0).sum() >= FOLLOWED * w:
+            out |= stretch
+    return out
 
 
 def trace_bands(mask: np.ndarray, gap: float = 0.02, cover: float = 0.3) -> list[tuple[int, int]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from core.capture import extract_trace, read_capture, waveform_likeness
 from core.capture.masks import _close_columns, _dilate
@@ -19,6 +19,7 @@ from core.capture.search import (
     _traced,
     colour_parts,
     distinct_traces,
+    follow_ends,
     read_capture_in,
     straightened,
     tilt_angle,
@@ -287,6 +288,49 @@ def test_a_view_stops_at_the_screens_edge_though_the_scope_fills_the_rows_beside
     a, b = trace_view(small, prob, around=around, core=core)
     assert a <= cols[0] and b > cols[-1]
     assert b - a < 1.3 * (cols[-1] + 1 - cols[0])  # the screen's width, not the body's
+
+
+def _black_line(img: np.ndarray, xs: np.ndarray, ys: np.ndarray, width: int = 2) -> np.ndarray:
+    """Draws a black polyline on uint8 `img` in place; its mask."""
+    pil = Image.fromarray(img)
+    ImageDraw.Draw(pil).line(list(zip(xs.tolist(), ys.tolist())), fill=(0, 0, 0), width=width)
+    img[:] = np.asarray(pil)
+    return img.min(2) < 128
+
+
+def test_a_flat_baseline_the_network_leaves_out_is_followed_but_not_an_axis_a_curve_ends_on():
+    """The segmentation network marks a gaussian's long flat baseline only faintly; the line the
+    bump is drawn on is followed on from the marked bump's ends to where it stops at the upright
+    axis (ink far thicker than the pen), so the reading spans the baseline, not the bump alone.
+    A curve that ends on an axis running a few pixels further does not take the axis in."""
+    white = np.full((200, 600, 3), 255, np.uint8)
+    img = white.copy()
+    xs = np.arange(21, 590)
+    ys = 150 - 100 * np.exp(-0.5 * ((xs - 300) / 25.0) ** 2)
+    line = _black_line(img, xs, ys)
+    _black_line(img, np.array([20, 20]), np.array([5, 195]), width=4)  # the upright axis
+    bump = line & (np.abs(np.arange(600) - 300) < 60)[None]
+    out = follow_ends(img, bump, np.array([255.0, 255.0, 255.0]))
+    cols = np.flatnonzero(out.any(0))
+    assert cols[0] <= 25 and cols[-1] >= 585  # the whole baseline, both sides
+    assert not (out & ~line).any() and not out[:, 20].any()  # nothing of the axis it stops at
+
+    img = white.copy()
+    xs = np.arange(100, 501)
+    curve = _black_line(img, xs, 100 - 60 * np.sin(2 * np.pi * (xs - 100) / 200))
+    # The time axis the sine starts and ends on runs on 20 px past each end.
+    _black_line(img, np.array([80, 520]), np.array([100, 100]))
+    assert (follow_ends(img, curve, np.array([255.0, 255.0, 255.0])) == curve).all()
+
+
+def test_a_gaussian_on_a_long_flat_baseline_in_a_drawing_is_read_across_it():
+    """A textbook gaussian dip on a flat line (most of the width flat): read as the dip alone it
+    covered under half the view and was answered unsure; its baseline is followed, so the
+    reading spans the plot."""
+    cap = render_capture("drawing", "gaussian", 90490)
+    res = read_capture(cap.image)
+    assert res.confident and res.doubt is None
+    assert res.network_input.any(0).mean() > 0.9
 
 
 def test_arrows_or_axes_read_from_a_mask_are_not_a_waveform():
