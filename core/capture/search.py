@@ -46,6 +46,7 @@ MAX_OTHERS = 4  # other traces kept for the answer to choose among
 LIKELY = 0.5  # a reading at least this waveform-like is another trace where the network marks it
 SUPPORTED = 0.5  # share of such a reading's pixels the segmentation network must mark as trace
 LOW_SUPPORT = 0.2  # a reading with less of its pixels marked by that network is passed over
+RECOGNISED = 0.95  # a reading recognised this surely is answered over a less recognised one
 SURE = 0.9  # a first clear reading recognised this surely is answered without looking further
 HUE_BINS = 48  # hue bins (7.5 degrees each) the colours of the network's trace are told by
 PART = 0.08  # share of the network's trace pixels one colour must hold to be read on its own
@@ -394,6 +395,7 @@ def read_capture(
     others = []
     if recognise is not None and not sure and not seen.get("sees_none"):
         candidates = [*groups, seen.get("parts", [])]
+        best = _read_better(best, candidates, recognise, marked, small.shape[:2])
         others = distinct_traces(best, candidates, small.shape[:2], marked, seen.get("fits", ()))
     for res in (best, *others):
         # the picture as given (shrunk), not the contrast reading's residue or the turned copy
@@ -557,6 +559,30 @@ def _recognised_trace(groups: list[list[tuple]], recognise) -> CaptureResult | N
                 if recognise(res.network_input) >= SURE:
                     return res
     return None
+
+
+def _read_better(best, readings, recognise, marked, shape) -> CaptureResult:
+    """`best`, or where the answering network does not recognise it at SURE, the reading it
+    recognises most surely of those it recognises at RECOGNISED or more (at least LIKELY
+    waveform-like, trusted by the finder, and on pixels the segmentation network marks where
+    it marks any). One trace read several ways: an overlay box drawn over a screen's trace
+    leaves a gap and a glitch in the graticule's reading, which the network answers unsure,
+    while the whole screen's reading crosses the box. The bar is set above SURE, so an
+    unfamiliar shape that one of its readings makes look like a class (an RC decay read in
+    part as a gaussian's flank) stays unsure."""
+    if recognise(best.network_input) >= SURE:
+        return best
+    says = marked is not None and marked.any()
+    top, chosen = RECOGNISED, best
+    for res, q in (rq for group in readings for rq in group):
+        if q < LIKELY or res is best or not res.confident:
+            continue
+        if says and _support(res, marked, shape) < LOW_SUPPORT:
+            continue
+        p = recognise(res.network_input)
+        if p >= top:
+            top, chosen = p, res
+    return chosen
 
 
 def _first_good(groups: list[list[tuple]]) -> CaptureResult | None:

@@ -15,6 +15,7 @@ from core.capture.search import (
     _backed,
     _choose,
     _placed,
+    _read_better,
     _shrink,
     _traced,
     colour_parts,
@@ -29,6 +30,7 @@ from core.capture.segment import trace_probability
 from core.data.looks import render_capture
 from core.data.scope_samples import demo_screenshot
 from core.errors import LabError
+from core.training.predict import EXAMPLE_RUN, load_predictor, predict_capture
 
 
 def test_waveform_likeness_prefers_a_line_across_the_view():
@@ -166,6 +168,35 @@ def test_a_less_clear_reading_is_another_trace_only_where_the_segmentation_netwo
     assert distinct_traces(first, readings, (h, w), marked=top) == []
     assert distinct_traces(first, readings, (h, w), marked=top | bottom) == [other]
     assert distinct_traces(first, [[(first, 0.95)], [(other, 0.85)]], (h, w)) == [other]
+
+
+def test_a_reading_recognised_far_more_surely_is_answered_over_the_first_one_read():
+    h, w = 200, 300
+    img = np.zeros((h, w, 3), np.uint8)
+    top, bottom = _line(h, w, 50, 20), _line(h, w, 150, 20)
+    first = mask_reading(img, top)
+    again = mask_reading(img, top | _line(h, w, 52, 20))  # the same trace read another way
+    scrap = mask_reading(img, bottom)
+    readings = [[(first, 0.9)], [(again, 0.85), (scrap, 0.3)]]
+
+    def recognise(first_p: float, again_p: float):
+        table = {id(first.network_input): first_p, id(again.network_input): again_p}
+        return lambda x: table.get(id(x), 1.0)  # the scrap: recognised, but no waveform
+
+    assert _read_better(first, readings, recognise(0.4, 0.97), None, (h, w)) is again
+    assert _read_better(first, readings, recognise(0.4, 0.93), None, (h, w)) is first
+    assert _read_better(first, readings, recognise(0.92, 0.99), None, (h, w)) is first
+    # where the segmentation network marks only the other line, the reading is no trace of it
+    assert _read_better(first, readings, recognise(0.4, 0.97), bottom, (h, w)) is first
+
+
+def test_a_screen_trace_under_an_overlay_box_is_answered_from_the_reading_across_the_box():
+    """A measurement box drawn over a sine on a screen: the graticule's reading has a gap and a
+    glitch where the box is, and the example network answered it unsure (gaussian 0.51); the
+    whole screen's reading of the same trace it recognises as a sine."""
+    predictor = load_predictor(EXAMPLE_RUN)
+    out = predict_capture(predictor, render_capture("screen", "sine", 91002).image)
+    assert out["label"] == "sine" and not out["unsure"]
 
 
 def test_a_reading_of_pixels_the_segmentation_network_does_not_mark_is_passed_over():
