@@ -572,17 +572,29 @@ def _read_better(best, readings, recognise, marked, shape) -> CaptureResult:
     part as a gaussian's flank) stays unsure."""
     if recognise(best.network_input) >= SURE:
         return best
-    says = marked is not None and marked.any()
     top, chosen = RECOGNISED, best
-    for res, q in (rq for group in readings for rq in group):
-        if q < LIKELY or res is best or not res.confident:
-            continue
-        if says and _support(res, marked, shape) < LOW_SUPPORT:
-            continue
+    for res, *_ in _trusted(best, readings, marked, shape):
         p = recognise(res.network_input)
         if p >= top:
             top, chosen = p, res
     return chosen
+
+
+def _trusted(best, readings, marked, shape):
+    """(reading, waveform_likeness, its mask placed in the picture, its pixel count, the share
+    of them the segmentation network marks) of each reading other than `best` that is at least
+    LIKELY waveform-like and trusted by the finder, less those on pixels the network mostly
+    does not mark (under LOW_SUPPORT, where it marks any: what _choose passes over is no other
+    reading of a trace either); support is 0 where it marks none."""
+    says = marked is not None and marked.any()
+    for res, q in (rq for group in readings for rq in group):
+        if q < LIKELY or res is best or not res.confident:
+            continue
+        m = _placed(res, shape)
+        n = max(1, int(m.sum()))
+        support = (m & marked).sum() / n if says else 0.0
+        if not says or support >= LOW_SUPPORT:
+            yield res, q, m, n, support
 
 
 def _first_good(groups: list[list[tuple]]) -> CaptureResult | None:
@@ -651,15 +663,7 @@ def distinct_traces(
     `fits`: readings of a black line drawn through coloured data, which lie on the data by
     design and are kept however much they share with it."""
     cands = []
-    says = marked is not None and marked.any()
-    for res, q in (rq for group in readings for rq in group):
-        if q < LIKELY or res is best or not res.confident:
-            continue
-        m = _placed(res, shape)
-        n = max(1, int(m.sum()))
-        support = (m & marked).sum() / n if says else 0.0
-        if says and support < LOW_SUPPORT:  # what _choose passes over is no other trace either
-            continue
+    for res, q, m, n, support in _trusted(best, readings, marked, shape):
         if q >= GOOD or support >= SUPPORTED:
             cands.append((support, q, m, n, res))
     # A trace's halo, glare or other colour runs along it: overlap is judged 2 px wide.
