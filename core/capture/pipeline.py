@@ -276,9 +276,7 @@ def _drop_end_marks(
         marks += [(c0, c0 + k, "line"), (c1 - k, c1, "line")]
         found = False
         for a, b, kind in marks:
-            rest = mask.copy()
-            rest[:, a:b] = False
-            rows = np.flatnonzero(rest.any(1))
+            rows = np.flatnonzero(mask[:, :a].any(1) | mask[:, b:].any(1))  # the rest's rows
             if not len(rows):
                 continue
             top, bot = rows[0], rows[-1] + 1

@@ -132,14 +132,16 @@ def _traced(small: np.ndarray, prob: np.ndarray | None):
     if not near.any():  # marked only just, in pixels too scattered to place in the picture
         return None
     dist = np.abs(small.astype(np.float32) - bg).sum(2)
-    core = follow_ends(small, near & (dist > CORE * np.percentile(dist[near], 75)), bg)
+    core = follow_ends(small, near & (dist > CORE * np.percentile(dist[near], 75)), bg, dist)
     out = np.empty_like(small)
     out[:] = bg.astype(np.uint8)
     out[core] = small[core]
     return out, core, around
 
 
-def follow_ends(small: np.ndarray, core: np.ndarray, bg: np.ndarray) -> np.ndarray:
+def follow_ends(
+    small: np.ndarray, core: np.ndarray, bg: np.ndarray, off_bg: np.ndarray | None = None
+) -> np.ndarray:
     """Bool (H, W) `core` with the line it ends on followed on from its first and last columns,
     column by column, in pixels of the trace's ink (nearer the trace's colour than `bg`, and
     standing out from `bg` by INK of the trace's own contrast). The segmentation network marks
@@ -147,7 +149,8 @@ def follow_ends(small: np.ndarray, core: np.ndarray, bg: np.ndarray) -> np.ndarr
     read as a bare bump, too narrow to trust. A stretch is kept where it runs FOLLOWED of the
     picture's width (a baseline, not the few pixels of an axis a curve starts on); the line
     may skip FOLLOW_GAP columns (a dash, a tick across it) and stops where its ink runs thicker
-    than twice the trace's pen (a bezel, a filled box, a legend)."""
+    than twice the trace's pen (a bezel, a filled box, a legend). off_bg: each pixel's summed
+    difference from `bg`, where already made."""
     h, w = core.shape
     cols = np.flatnonzero(core.any(0))
     if len(cols) < 2:
@@ -155,7 +158,7 @@ def follow_ends(small: np.ndarray, core: np.ndarray, bg: np.ndarray) -> np.ndarr
     a = small.astype(np.float32)
     bgf = np.asarray(bg, np.float32)
     tone = np.median(a[core], axis=0)
-    off_bg = np.abs(a - bgf).sum(2)
+    off_bg = np.abs(a - bgf).sum(2) if off_bg is None else off_bg
     ink = (np.abs(a - tone).sum(2) < off_bg) & (off_bg > INK * np.abs(tone - bgf).sum())
     pen = max(3, 2 * stroke_width(core))
     out = core.copy()
