@@ -48,6 +48,7 @@ SUPPORTED = 0.5  # share of such a reading's pixels the segmentation network mus
 LOW_SUPPORT = 0.2  # a reading with less of its pixels marked by that network is passed over
 RECOGNISED = 0.95  # a reading recognised this surely is answered over a less recognised one
 SURE = 0.9  # a first clear reading recognised this surely is answered without looking further
+VIEW_TOL = 30.0  # summed RGB: the least distance from a trace's background that ends its view
 HUE_BINS = 48  # hue bins (7.5 degrees each) the colours of the network's trace are told by
 PART = 0.08  # share of the network's trace pixels one colour must hold to be read on its own
 INK = 0.4  # share of the trace's contrast with its background a pixel of its line must have
@@ -238,7 +239,10 @@ def trace_view(
     # (a photo's room beside the screen is no background).
     span = slice(cols[0], cols[-1] + 1)
     off = ~(near | seed)[rows[0] : rows[-1] + 1, span]
-    tol = max(60.0, 1.5 * float(np.percentile(dist[:, span][off], 25))) if off.any() else 60.0
+    # A noisy background sets its own, wider tolerance. The least is tight: a dark scope body
+    # round a dark screen is often only 30-60 apart from it and ends the screen.
+    strays = 1.5 * float(np.percentile(dist[:, span][off], 25)) if off.any() else 0.0
+    tol = max(VIEW_TOL, strays)
     plain = (dist < tol).mean(0) >= 0.6
     plain[cols[0] : cols[-1] + 1] = True
     most = max(2, int(gap * w))

@@ -364,6 +364,15 @@ def test_a_gaussian_on_a_long_flat_baseline_in_a_drawing_is_read_across_it():
     assert res.network_input.any(0).mean() > 0.9
 
 
+def test_a_sine_across_a_photographed_screen_in_a_dark_bezel_fills_the_network_input():
+    """Generated photo 20463: a blue sine across a dark teal screen in a dark green scope body.
+    The view of the trace is the screen's, not the body's as well, so the sine fills the
+    network input and is trusted (the view took in the body and the sine covered 44% of it)."""
+    res = read_capture(render_capture("photo", "sine", 20463).image)
+    assert res.confident and res.doubt is None
+    assert res.network_input.any(0).mean() > 0.9
+
+
 def test_arrows_or_axes_read_from_a_mask_are_not_a_waveform():
     h, w = 200, 300
     cross = np.zeros((h, w), bool)

@@ -129,6 +129,18 @@ def test_the_view_of_a_trace_in_a_photo_is_its_screen_not_the_room():
     assert abs(a - 300) <= 6 and abs(b - 700) <= 6
 
 
+def test_the_view_of_a_trace_stops_at_a_screens_edge_where_the_bezel_is_nearly_as_dark():
+    """A dark screen in a bezel of a near colour (45 apart in summed RGB, as a dark green scope
+    body beside a dark teal screen): the bezel is not more of the screen, so a trace across the
+    screen fills its view (with a tolerance of 60 the view took in the bezel as well)."""
+    img, prob = _photo_of_a_screen(slice(310, 690))
+    bezel = (30, 35, 40)
+    img[40:360, 200:300] = img[40:360, 700:800] = bezel
+    img[40:80, 300:700] = img[320:360, 300:700] = bezel
+    a, b = trace_view(img, prob)
+    assert abs(a - 300) <= 6 and abs(b - 700) <= 6
+
+
 def test_a_lone_pulse_on_a_plain_picture_keeps_its_place():
     img = np.full((300, 600, 3), 255, np.uint8)
     img[50:250, 200] = img[50:250, 280] = img[50, 200:281] = 0  # a pulse with no baseline
