@@ -240,7 +240,7 @@ def trace_view(
     span = slice(cols[0], cols[-1] + 1)
     off = ~(near | seed)[rows[0] : rows[-1] + 1, span]
     # A noisy background sets its own, wider tolerance. The least is tight: a dark scope body
-    # round a dark screen is often only 30-60 apart from it and ends the screen.
+    # round a dark screen can be only 30-60 apart from it, and it ends the screen.
     strays = 1.5 * float(np.percentile(dist[:, span][off], 25)) if off.any() else 0.0
     tol = max(VIEW_TOL, strays)
     plain = (dist < tol).mean(0) >= 0.6
