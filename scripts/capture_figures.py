@@ -1,7 +1,7 @@
 """Per-kind figures of the capture pipeline: the real dev set and generated looks.
 
     python scripts/capture_figures.py [--run RUN] [--dev DIR] [--generated N] [--montage PNG]
-                                      [--variants] [--as-drawn] [--look-stats]
+                                      [--variants] [--as-drawn] [--look-stats] [-v]
 
 For each kind (screenshot, photo, plot, drawing) it prints how many images were read, answered
 right, wrong and unsure. An in-class image (its labels name a class of the run) is right when it
@@ -9,7 +9,8 @@ is answered with one of its labels and not unsure; an image of other shapes or n
 it is answered unsure. --montage saves the network input made from every dev image. --variants
 reads each dev image again as it comes after everyday changes (smaller, re-saved as JPEG,
 cropped, tilted, askew: core.data.variants) and prints the in-class and other/none figures per
-change: how much of the dev figure survives what a held-out picture may have been through.
+change: how much of the dev figure survives what a held-out picture may have been through;
+with -v, then each image a change leaves not answered right, with the changes and answers.
 --as-drawn answers the generated captures again, each read from the mask its trace was drawn
 with: what the answering network gets wrong given a perfect reading, apart from what the
 reading loses. --look-stats measures the traces the reading finds, in the dev images per kind
@@ -123,11 +124,14 @@ def dev_set(pred, folder: Path, verbose: bool, montage: str | None) -> str:
     return table(f"dev set ({folder})", rows)
 
 
-def dev_variants(pred, folder: Path) -> str:
+def dev_variants(pred, folder: Path, verbose: bool = False) -> str:
     """The dev set read again after each of core.data.variants' everyday changes: per change, the
-    in-class images answered right and the other/none ones answered unsure."""
+    in-class images answered right and the other/none ones answered unsure. verbose: then each
+    image some change leaves not answered right, with those changes and their answers (which
+    pictures a small change tips over, and how)."""
     classes = set(pred.classes)
     counts = {v: [0, 0, 0, 0] for v in VARIANTS}  # in right, in, out unsure, out
+    missed: dict[str, list[str]] = {}
     with open(folder / "labels.csv", newline="") as f:
         entries = list(csv.DictReader(f))
     for e in entries:
@@ -145,12 +149,20 @@ def dev_variants(pred, folder: Path) -> str:
             ok = score(out, labels, classes) == "right"
             c[0 if inc else 2] += ok
             c[1 if inc else 3] += 1
+            if not ok:
+                top = max(out["probabilities"].values())
+                missed.setdefault(f"{e['file']} ({e['label']})", []).append(
+                    f"{name}: {out['label']} {top:.2f}{' unsure' if out['unsure'] else ''}"
+                )
     lines = [f"dev set after everyday changes ({folder})",
              f"{'change':12s} in-class right   other/none unsure"]  # fmt: skip
     for name, (a, b, c, d) in counts.items():
         lines.append(f"{name:12s} {a:>8d}/{b:<5d} {c:>12d}/{d}")
     tot = [sum(c[i] for c in counts.values()) for i in range(4)]
     lines.append(f"{'all':12s} {tot[0]:>8d}/{tot[1]:<5d} {tot[2]:>12d}/{tot[3]}")
+    if verbose:
+        lines.append("not answered right after a change:")
+        lines += [f"  {image}: " + "; ".join(how) for image, how in missed.items()]
     return "\n".join(lines)
 
 
@@ -265,7 +277,7 @@ def main() -> int:
     if Path(args.dev).is_dir():
         print(dev_set(pred, Path(args.dev), args.verbose, args.montage))
         if args.variants:
-            print(dev_variants(pred, Path(args.dev)))
+            print(dev_variants(pred, Path(args.dev), args.verbose))
     if args.generated:
         print(generated(pred, args.generated, args.seed))
         if args.as_drawn:

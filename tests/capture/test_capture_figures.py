@@ -58,3 +58,21 @@ def test_the_picture_as_is_is_read_as_the_plain_figure_reads_it(pred, folder, ta
     out, _ = capture_figures.answer(pred, folder / "blank.png")
     blank_right = capture_figures.score(out, {"none"}, set(pred.classes)) == "right"
     assert as_is.split()[2:] == [f"{int(sine_right)}/1", f"{int(blank_right)}/1"]
+
+
+def test_verbose_lists_the_changes_each_image_is_missed_after(pred, folder, table, tmp_path):
+    """-v keeps the table as it is and adds, per image, the changes after which it is not
+    answered right. A blank page labelled as a sine is answered unsure after every change, so
+    it is listed with all of them, in the table's order."""
+    lines = capture_figures.dev_variants(pred, folder, verbose=True).splitlines()
+    head = lines.index("not answered right after a change:")
+    assert "\n".join(lines[:head]) == table
+
+    Image.fromarray(render_capture("paper", "none", 7).image).save(tmp_path / "page.png")
+    (tmp_path / "labels.csv").write_text("file,label,kind,notes\npage.png,sine,plot,mislabelled\n")
+    listed = capture_figures.dev_variants(pred, tmp_path, verbose=True).splitlines()
+    assert listed[-2] == "not answered right after a change:"
+    image, how = listed[-1].split(": ", 1)
+    assert image == "  page.png (sine)"
+    assert [h.split(":")[0] for h in how.split("; ")] == list(VARIANTS)
+    assert all(h.endswith(" unsure") for h in how.split("; "))
