@@ -6,6 +6,9 @@ import numpy as np
 
 from core.capture.palette import _PAL, _background, _index
 
+GAPS = 0.2  # share of a graticule's evenly spaced places, at most, where no line is seen
+GRID_PLACES = 16  # most lines a scope's graticule has across (8 to 14 divisions, and its edges)
+
 
 def _line_profile(line: np.ndarray, long_frac: float, near: int) -> tuple[np.ndarray, np.ndarray]:
     """Per row of bool (n, m): pixel counts and whether the row is a thin, long line.
@@ -23,7 +26,9 @@ def _line_profile(line: np.ndarray, long_frac: float, near: int) -> tuple[np.nda
 
 
 def _lattice(line: np.ndarray) -> tuple[int, int, int] | None:
-    """(first, last, count) of the longest run of evenly spaced grid rows in bool (n, m)."""
+    """(first, last, count) of the longest run of evenly spaced grid rows in bool (n, m), count
+    the places from first to last. No line is seen in at most GAPS of them (one is always
+    allowed, and only one in more than GRID_PLACES), nor in two neighbouring ones."""
     n, m = line.shape
     p, ok = _line_profile(line, 0.3, 3)
     ok &= p >= max(4, 0.02 * m)
@@ -44,31 +49,44 @@ def _lattice(line: np.ndarray) -> tuple[int, int, int] | None:
             d = b - a
             if d < max(8, n / 40) or d > n / 3:
                 continue
-            hits, pos, miss = [a, b], b + d, 0
-            while pos < n + tol:  # one missing line inside is allowed (hidden under a dialog)
+            # A line may be missing here and there (hidden under a dialog or a readout, or a
+            # dotted line shown smaller losing its dots), never two in a row.
+            hits, pos, gaps = [a, b], b + d, []
+            while pos < n + tol:
                 q = nearest[pos]
                 if q >= 0:
                     hits.append(q)
                     pos = q + d
-                elif miss:
+                elif gaps and gaps[-1][1] == len(hits):
                     break
                 else:
-                    gap_at, pos, miss = pos, pos + d, len(hits)
-            if miss and len(hits) - miss < 2:  # a gap at the end needs a line seen there
+                    gaps.append((pos, len(hits)))
+                    pos += d
+            if gaps and len(hits) - gaps[-1][1] < 2:  # a gap at the end needs a line seen there
+                gap_at, cut = gaps[-1]
                 seen = p[max(0, gap_at - tol) : gap_at + tol + 1].max(initial=0)
                 if seen < 0.3 * np.median(p[hits]):
-                    hits = hits[:miss]
+                    hits = hits[:cut]
             # Grid lines are drawn alike: a much weaker line at an end (text in a menu) is not one.
             typical = float(np.median(p[hits]))
             while len(hits) > 2 and p[hits[-1]] < 0.5 * typical:
                 hits.pop()
             while len(hits) > 2 and p[hits[0]] < 0.5 * typical:
                 hits.pop(0)
-            # Many lines of a typical strength beat a few strong rows.
+            # Many lines of a typical strength beat a few strong rows. Few of a lattice's
+            # places lack a line, and only one in a dense lattice: text or a trace between a
+            # grid's lines makes no lattice of half its spacing, nor do plots stacked one above
+            # another make one grid.
             score = len(hits) * typical
+            places = round((hits[-1] - hits[0]) / d) + 1
+            most = GAPS * places if places <= GRID_PLACES else 1
             long_enough = len(hits) >= 4 and hits[-1] - hits[0] >= 0.3 * n
-            if long_enough and (best is None or score > best[0]):
-                best = (score, (int(hits[0]), int(hits[-1]), len(hits)))
+            if (
+                long_enough
+                and places - len(hits) <= max(1, most)
+                and (best is None or score > best[0])
+            ):
+                best = (score, (int(hits[0]), int(hits[-1]), places))
     return None if best is None else best[1]
 
 
@@ -190,15 +208,10 @@ def _further(strong, faint, tol: int = 3):
     if faint[1] - faint[0] <= strong[1] - strong[0] + tol:
         return strong
 
-    def spacings(lat):  # a lattice may have one line missing inside
-        first, last, count = lat
-        return [(last - first) / k for k in (count - 1, count) if k > 0]
-
-    for ds in spacings(strong):
-        for df in spacings(faint):
-            k, phase = round(ds / df), (strong[0] - faint[0]) / df
-            if k >= 1 and abs(ds / df - k) <= 0.06 * k and abs(phase - round(phase)) <= 0.15:
-                return faint
+    ds, df = ((last - first) / max(1, count - 1) for first, last, count in (strong, faint))
+    k, phase = round(ds / df), (strong[0] - faint[0]) / df
+    if k >= 1 and abs(ds / df - k) <= 0.06 * k and abs(phase - round(phase)) <= 0.15:
+        return faint
     return strong
 
 

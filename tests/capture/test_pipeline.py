@@ -206,6 +206,62 @@ def test_a_graticule_of_bright_and_dim_lines_is_found_whole():
     assert all(abs(a - b) <= 2 for a, b in zip(box, want)), (box, want)
 
 
+def gapped_grid_screen(rows_missing, cols_missing) -> tuple[np.ndarray, list[int]]:
+    """A dark screen with a dotted grid of 10 divisions each way less the lines at the places
+    given (as a dotted grid shown smaller loses some lines' dots), with a yellow sine, and its
+    plot area."""
+    img = np.zeros((480, 800, 3), np.uint8)
+    x0, y0, dx, dy = 60, 30, 60, 40
+    x1, y1 = x0 + 10 * dx, y0 + 10 * dy
+    dots = np.resize(np.array([120, 0], np.uint8), 800)
+    for k in range(11):
+        if k not in rows_missing:
+            img[y0 + k * dy, x0 : x1 + 1] = dots[x0 : x1 + 1, None]
+        if k not in cols_missing:
+            img[y0 : y1 + 1, x0 + k * dx] = dots[y0 : y1 + 1, None]
+    im = Image.fromarray(img)
+    xs = np.arange(x0, x1)
+    sine = (y0 + y1) / 2 + 150 * np.sin(xs / 60)
+    ImageDraw.Draw(im).line(list(zip(xs.tolist(), sine.tolist())), fill=(230, 230, 0), width=2)
+    return np.asarray(im), [x0, y0, x1 + 1, y1 + 1]
+
+
+def test_a_graticule_missing_lines_here_and_there_is_found_whole():
+    """Lines missing in places apart (two rows, three columns) leave the grid's lattice whole:
+    the plot area runs from its first line to its last, not over the longest stretch between
+    two gaps."""
+    img, want = gapped_grid_screen({2, 6}, {3, 5, 8})
+    box, method = find_plot_area(img)
+    assert method == "graticule"
+    assert all(abs(a - b) <= 2 for a, b in zip(box, want)), (box, want)
+
+
+def test_two_neighbouring_missing_lines_end_a_graticule():
+    """Where two lines in a row are missing the lattice stops: rows 0-6 are a graticule, the
+    rows past the gap are not taken into it."""
+    img, want = gapped_grid_screen({7, 8}, set())
+    box, method = find_plot_area(img)
+    assert method == "graticule"
+    assert abs(box[1] - want[1]) <= 2 and abs(box[3] - (30 + 6 * 40 + 1)) <= 2, box
+
+
+def test_plots_stacked_one_above_another_are_not_one_graticule():
+    """Three plots stacked with their grid rows 12 px apart, one row's place empty between
+    them, make a lattice of 32 places with two gaps: more places than a scope's graticule has,
+    so it is not taken as one grid across all three."""
+    img = np.zeros((420, 500, 3), np.uint8)
+    y0, dy = 20, 12
+    rows = [y0 + k * dy for k in range(32) if k not in (10, 21)]
+    for y in rows:
+        img[y, 40:460:2] = 120
+    for x in range(40, 461, 42):
+        for y in range(0, 3):
+            img[y0 + 11 * y * dy : y0 + (11 * y + 9) * dy + 1 : 2, x] = 120
+    box, method = find_plot_area(img)
+    assert method == "graticule"
+    assert box[3] - box[1] <= 21 * dy, box
+
+
 def test_both_channels_offered_and_one_picked(scope):
     result = extract_trace(scope[0])
     colours = [rgb for rgb, _ in result.candidate_colours]
