@@ -176,25 +176,32 @@ def test_a_faint_dotted_graticule_is_found_when_shrunk(scale):
     assert fx1 <= x1 + 2 and fx1 - fx0 >= (0.8 if scale < 0.6 else 0.98) * (x1 - x0)
 
 
-def major_minor_screen() -> tuple[np.ndarray, list[int]]:
-    """A dark screen with a dotted grid of 10 divisions each way, some lines bright and the
-    rest dim (as WaveForms draws its grid: the bright ones not simply every other line), with a
-    yellow sine, and its plot area."""
+def grid_screen(dots_of) -> tuple[np.ndarray, list[int]]:
+    """A dark screen with a dotted grid of 10 divisions each way and a yellow sine, and its plot
+    area: row k (across) or column k of the grid drawn with the dots `dots_of(k, across)` gives
+    (an 800-long uint8 pattern; None leaves the line out)."""
     img = np.zeros((480, 800, 3), np.uint8)
     x0, y0, dx, dy = 60, 30, 60, 40
     x1, y1 = x0 + 10 * dx, y0 + 10 * dy
-    bright = np.resize(np.array([120, 0], np.uint8), 800)
-    dim = np.resize(np.array([24, 0, 0, 0], np.uint8), 800)
-    strong = {0, 1, 3, 4, 6, 8, 10}
     for k in range(11):
-        dots = bright if k in strong else dim
-        img[y0 + k * dy, x0 : x1 + 1] = dots[x0 : x1 + 1, None]
-        img[y0 : y1 + 1, x0 + k * dx] = dots[y0 : y1 + 1, None]
+        if (dots := dots_of(k, True)) is not None:
+            img[y0 + k * dy, x0 : x1 + 1] = dots[x0 : x1 + 1, None]
+        if (dots := dots_of(k, False)) is not None:
+            img[y0 : y1 + 1, x0 + k * dx] = dots[y0 : y1 + 1, None]
     im = Image.fromarray(img)
     xs = np.arange(x0, x1)
     sine = (y0 + y1) / 2 + 150 * np.sin(xs / 60)
     ImageDraw.Draw(im).line(list(zip(xs.tolist(), sine.tolist())), fill=(230, 230, 0), width=2)
     return np.asarray(im), [x0, y0, x1 + 1, y1 + 1]
+
+
+def major_minor_screen() -> tuple[np.ndarray, list[int]]:
+    """grid_screen with some lines bright and the rest dim (as WaveForms draws its grid: the
+    bright ones not simply every other line)."""
+    bright = np.resize(np.array([120, 0], np.uint8), 800)
+    dim = np.resize(np.array([24, 0, 0, 0], np.uint8), 800)
+    strong = {0, 1, 3, 4, 6, 8, 10}
+    return grid_screen(lambda k, across: bright if k in strong else dim)
 
 
 def test_a_graticule_of_bright_and_dim_lines_is_found_whole():
@@ -207,23 +214,12 @@ def test_a_graticule_of_bright_and_dim_lines_is_found_whole():
 
 
 def gapped_grid_screen(rows_missing, cols_missing) -> tuple[np.ndarray, list[int]]:
-    """A dark screen with a dotted grid of 10 divisions each way less the lines at the places
-    given (as a dotted grid shown smaller loses some lines' dots), with a yellow sine, and its
-    plot area."""
-    img = np.zeros((480, 800, 3), np.uint8)
-    x0, y0, dx, dy = 60, 30, 60, 40
-    x1, y1 = x0 + 10 * dx, y0 + 10 * dy
+    """grid_screen less the lines at the places given (as a dotted grid shown smaller loses
+    some lines' dots)."""
     dots = np.resize(np.array([120, 0], np.uint8), 800)
-    for k in range(11):
-        if k not in rows_missing:
-            img[y0 + k * dy, x0 : x1 + 1] = dots[x0 : x1 + 1, None]
-        if k not in cols_missing:
-            img[y0 : y1 + 1, x0 + k * dx] = dots[y0 : y1 + 1, None]
-    im = Image.fromarray(img)
-    xs = np.arange(x0, x1)
-    sine = (y0 + y1) / 2 + 150 * np.sin(xs / 60)
-    ImageDraw.Draw(im).line(list(zip(xs.tolist(), sine.tolist())), fill=(230, 230, 0), width=2)
-    return np.asarray(im), [x0, y0, x1 + 1, y1 + 1]
+    return grid_screen(
+        lambda k, across: None if k in (rows_missing if across else cols_missing) else dots
+    )
 
 
 def test_a_graticule_missing_lines_here_and_there_is_found_whole():
