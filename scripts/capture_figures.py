@@ -67,6 +67,12 @@ def answer(pred, src) -> tuple[dict, np.ndarray]:
     return out, res.network_input
 
 
+def said(out: dict) -> str:
+    """An answer as the listings print it: the top class, its probability, and UNSURE if so."""
+    top = max(out["probabilities"].values(), default=0)
+    return f"{out['label']} {top:.2f}{' UNSURE' if out['unsure'] else ''}"
+
+
 def score(out: dict, labels: set[str], classes: set[str]) -> str:
     if not labels & classes:
         return "right" if out["unsure"] else "wrong"
@@ -115,10 +121,7 @@ def dev_set(pred, folder: Path, verbose: bool, montage: str | None) -> str:
         rows.append((kind, outcome, bool(labels & classes)))
         inputs.append(x)
         if verbose:
-            top = max(out["probabilities"].values(), default=0)
-            flag = " UNSURE" if out["unsure"] else ""
-            print(f"  {outcome:6s} {e['file'][:48]:48s} {e['label']:18s} {out['label']}"
-                  f" {top:.2f}{flag}")  # fmt: skip
+            print(f"  {outcome:6s} {e['file'][:48]:48s} {e['label']:18s} {said(out)}")
     if montage:
         save_montage(inputs, montage)
     return table(f"dev set ({folder})", rows)
@@ -150,10 +153,7 @@ def dev_variants(pred, folder: Path, verbose: bool = False) -> str:
             c[0 if inc else 2] += ok
             c[1 if inc else 3] += 1
             if not ok:
-                top = max(out["probabilities"].values())
-                missed.setdefault(f"{e['file']} ({e['label']})", []).append(
-                    f"{name}: {out['label']} {top:.2f}{' unsure' if out['unsure'] else ''}"
-                )
+                missed.setdefault(f"{e['file']} ({e['label']})", []).append(f"{name}: {said(out)}")
     lines = [f"dev set after everyday changes ({folder})",
              f"{'change':12s} in-class right   other/none unsure"]  # fmt: skip
     for name, (a, b, c, d) in counts.items():

@@ -79,13 +79,9 @@ def _lattice(line: np.ndarray) -> tuple[int, int, int] | None:
             # another make one grid.
             score = len(hits) * typical
             places = round((hits[-1] - hits[0]) / d) + 1
-            most = GAPS * places if places <= GRID_PLACES else 1
+            most = max(1, GAPS * places) if places <= GRID_PLACES else 1
             long_enough = len(hits) >= 4 and hits[-1] - hits[0] >= 0.3 * n
-            if (
-                long_enough
-                and places - len(hits) <= max(1, most)
-                and (best is None or score > best[0])
-            ):
+            if long_enough and places - len(hits) <= most and (best is None or score > best[0]):
                 best = (score, (int(hits[0]), int(hits[-1]), places))
     return None if best is None else best[1]
 

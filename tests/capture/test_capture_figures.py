@@ -75,4 +75,4 @@ def test_verbose_lists_the_changes_each_image_is_missed_after(pred, folder, tabl
     image, how = listed[-1].split(": ", 1)
     assert image == "  page.png (sine)"
     assert [h.split(":")[0] for h in how.split("; ")] == list(VARIANTS)
-    assert all(h.endswith(" unsure") for h in how.split("; "))
+    assert all(h.endswith(" UNSURE") for h in how.split("; "))
