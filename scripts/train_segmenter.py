@@ -17,10 +17,11 @@ of 350), so it was not shipped.
 
 Nor was a network trained (these defaults) on screens and photos whose graticule is, in 30% of
 the dark screens, bright and coloured (a handheld scope's blue grid, which the shipped network
-marks as trace): held-out IoU drawing 0.84, paper 0.95, photo 0.80, plot 0.89, plot_dark 0.92,
-screen 0.72 on that generator, but on the dev set with the example run 48 -> 41 of 50 in-class
-right (the blue-grid photo it was for still unsure), and 183 -> 180 of 200 generated photos at
-seed 20000 (the shipped generator).
+marks as trace; in core.data.looks._screen, each channel 40-230, drawn from `extra` so the other
+draws stay as they were): held-out IoU drawing 0.84, paper 0.95, photo 0.80, plot 0.89,
+plot_dark 0.92, screen 0.72 on that generator, but on the dev set with the example run 48 -> 41
+of 50 in-class right (the blue-grid photo it was for still unsure), and 183 -> 180 of 200
+generated photos at seed 20000 (the shipped generator).
 """
 
 from __future__ import annotations
