@@ -54,6 +54,8 @@ PART = 0.08  # share of the network's trace pixels one colour must hold to be re
 INK = 0.4  # share of the trace's contrast with its background a pixel of its line must have
 FOLLOW_GAP = 3  # columns without ink a line followed on from the trace's ends may skip
 FOLLOWED = 0.08  # share of the picture's width a line followed on must run to be kept
+SLIVER = 0.03  # share of the width a narrow part the network marks spans at most (main_parts)
+SLIVER_GAP = 0.1  # share of the width such a part must lie beside the wider ones to be dropped
 VALLEY = 0.5  # share of the lower of two hue peaks the bins between must fall under to part them
 
 
@@ -84,15 +86,27 @@ def _shrink(rgb: np.ndarray) -> tuple[np.ndarray, float]:
 def main_parts(on: np.ndarray, share: float = 0.15) -> np.ndarray:
     """Bool (h, w) `on` less its small parts: each connected part is kept where its area is at
     least `share` of the largest part's or it spans `share` of the columns they all span (the
-    pieces of a broken trace do; an axis's arrow head, a stray mark or a scrap of text do not)."""
+    pieces of a broken trace do; an axis's arrow head, a stray mark or a scrap of text do not).
+    A narrow part (at most SLIVER of the width) at the picture's side, lying more than
+    SLIVER_GAP of the width beside the wider parts kept, is dropped too: the edge of a photo or
+    of its frame, marked as a steep line, would otherwise stretch the trace's view and squeeze
+    the trace into part of the network input. Narrow parts elsewhere are kept (a square wave's
+    edges whose flats the network misses; an empty plot's arrow heads, which keep such a plot's
+    reading an unsure one), and so is every part where none is wider."""
     rows, starts, stops, labels, n = _components(on)
     if n <= 1:
         return on
     h, w = on.shape
     area, _, _, left, right = part_boxes(rows, starts, stops, labels, n, (h, w))
     span = right.max() - left.min()
-    keep = ((area >= share * area.max()) | (right - left >= share * span))[labels]
-    return parts_mask((h, w), rows, starts, stops, keep)
+    keep = (area >= share * area.max()) | (right - left >= share * span)
+    narrow = right - left <= max(2, SLIVER * w)
+    wide = keep & ~narrow
+    if wide.any():
+        lo, hi, far = left[wide].min(), right[wide].max(), SLIVER_GAP * w
+        side = (left < SLIVER * w) | (right > w - SLIVER * w)
+        keep &= ~(narrow & side & ((left >= hi + far) | (right <= lo - far)))
+    return parts_mask((h, w), rows, starts, stops, keep[labels])
 
 
 def _around_trace(small: np.ndarray, prob: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

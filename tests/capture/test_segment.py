@@ -109,6 +109,33 @@ def test_small_parts_the_network_marks_are_dropped_and_a_broken_trace_kept():
     assert not kept[2:5, 2:5].any() and not kept[55].any()
 
 
+def test_a_narrow_mark_far_beside_the_trace_is_dropped_but_a_square_waves_edges_are_kept():
+    # Seen on a generated photo: the network marked the photo's slanted edge, 8 columns wide,
+    # far right of a one-cycle sine, and the trace's view ran out to it, so the sine filled
+    # only half of the network input and was answered a gaussian.
+    on = np.zeros((160, 320), bool)
+    x = np.arange(100, 196)
+    on[(60 + 15 * np.sin(2 * np.pi * (x - 100) / 96)).astype(int), x] = True
+    r = np.arange(70, 145)
+    on[r, 309 + (r - 70) * 8 // 75] = on[r, 310 + (r - 70) * 8 // 75] = True  # the photo's edge
+    on[40:90, 150:152] = True  # a cursor across the sine
+    on[10:30, 250:252] = True  # a marker far off, not at the side
+    kept = main_parts(on)
+    assert kept[:, 100:196].sum() == on[:, 100:196].sum()
+    assert not kept[:, 300:].any() and kept[10:30, 250:252].all()
+
+    # A square wave whose flats the network marked only in part: its edges stay, though far
+    # from the one flat it marked, for they are not at the picture's side.
+    sq = np.zeros((60, 200), bool)
+    sq[20, 10:58] = True  # the first high stretch
+    sq[22:41, [60, 110, 160]] = True  # edges, apart from it, the stretches between missed
+    assert (main_parts(sq) == sq).all()
+    # Edges alone (the network missed every flat): nothing wider to judge them by, all kept.
+    edges = np.zeros((60, 200), bool)
+    edges[20:41, [30, 90, 150]] = True
+    assert (main_parts(edges) == edges).all()
+
+
 def _photo_of_a_screen(trace_cols: slice) -> tuple[np.ndarray, np.ndarray]:
     """A room (mottled brown) with a dark screen in columns 300-700, a trace on it, and the
     network's answer (at half size) marking the trace."""
