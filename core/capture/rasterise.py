@@ -224,8 +224,9 @@ def _join_columns(out: np.ndarray, runs: list[list[list[int]]], near: int) -> No
     Up to two empty columns are bridged for a single-valued trace; wider gaps (the trace left the
     screen) are not. Bridging gaps up to 15% of the width between lone runs (a sine cut by a
     measurement box) was tried and not kept: generated captures at seed 20000 went 1144 -> 1142
-    of 1200 (photo and plot_dark +1, screen -3, paper -1) and dev variants 342 -> 341 of 400, for one more dev
-    other/none image answered unsure; joined, some cut readings of other shapes look like sines.
+    of 1200 (photo and plot_dark +1, screen -3, paper -1) and dev variants 342 -> 341 of 400,
+    for one more dev other/none image answered unsure; joined, some cut readings of other shapes
+    look like sines.
     """
     filled = [k for k in range(len(runs)) if runs[k]]
     for a, b in zip(filled, filled[1:]):
