@@ -56,6 +56,7 @@ FOLLOW_GAP = 3  # columns without ink a line followed on from the trace's ends m
 FOLLOWED = 0.08  # share of the picture's width a line followed on must run to be kept
 SLIVER = 0.03  # share of the width a narrow part the network marks spans at most (main_parts)
 SLIVER_GAP = 0.1  # share of the width such a part must lie beside the wider ones to be dropped
+TIE = 0.02  # readings this close in waveform likeness are told apart by the answer's surety
 VALLEY = 0.5  # share of the lower of two hue peaks the bins between must fall under to part them
 
 
@@ -590,15 +591,24 @@ def _read_better(best, readings, recognise, marked, shape) -> CaptureResult:
     leaves a gap and a glitch in the graticule's reading, which the network answers unsure,
     while the whole screen's reading crosses the box. The bar is set above SURE, so an
     unfamiliar shape that one of its readings makes look like a class (an RC decay read in
-    part as a gaussian's flank) stays unsure."""
-    if recognise(best.network_input) >= SURE:
+    part as a gaussian's flank) stays unsure. Where none reaches it, a reading at least as
+    waveform-like as `best` (within TIE) that the network recognises more surely is answered
+    instead: of two readings of one trace equally like a waveform (the rules' pick of a colour
+    and all the segmentation network marks, which may take in the end of a cursor), which one
+    the search met first says nothing about which is truer, and the answer's surety does."""
+    first = recognise(best.network_input)
+    if first >= SURE:
         return best
-    top, chosen = RECOGNISED, best
-    for res, *_ in _trusted(best, readings, marked, shape):
+    like = next((q for group in readings for res, q in group if res is best), None)
+    like = (waveform_likeness(best.network_input) if like is None else like) - TIE
+    top, chosen, tied, tied_p = RECOGNISED, best, best, first
+    for res, q, *_ in _trusted(best, readings, marked, shape):
         p = recognise(res.network_input)
         if p >= top:
             top, chosen = p, res
-    return chosen
+        elif q >= like and p > tied_p:
+            tied, tied_p = res, p
+    return chosen if chosen is not best else tied
 
 
 def _trusted(best, readings, marked, shape):

@@ -190,6 +190,30 @@ def test_a_reading_recognised_far_more_surely_is_answered_over_the_first_one_rea
     assert _read_better(first, readings, recognise(0.4, 0.97), bottom, (h, w)) is first
 
 
+def test_of_two_readings_equally_like_a_waveform_the_one_recognised_more_surely_is_answered():
+    h, w = 200, 300
+    img = np.zeros((h, w, 3), np.uint8)
+    top, bottom = _line(h, w, 50, 20), _line(h, w, 150, 20)
+    first = mask_reading(img, top)
+    again = mask_reading(img, top | _line(h, w, 52, 20))  # the same trace read another way
+    scrap = mask_reading(img, bottom)
+
+    def recognise(first_p: float, again_p: float):
+        table = {id(first.network_input): first_p, id(again.network_input): again_p}
+        return lambda x: table.get(id(x), 1.0)  # the scrap: recognised, but no waveform
+
+    tied = [[(first, 0.69)], [(again, 0.68), (scrap, 0.3)]]
+    assert _read_better(first, tied, recognise(0.76, 0.85), None, (h, w)) is again
+    assert _read_better(first, tied, recognise(0.85, 0.76), None, (h, w)) is first
+    assert _read_better(first, tied, recognise(0.92, 0.94), None, (h, w)) is first  # sure: kept
+    clearer = [[(first, 0.69)], [(again, 0.9)]]  # more waveform-like and more surely recognised
+    assert _read_better(first, clearer, recognise(0.76, 0.85), None, (h, w)) is again
+    less_like = [[(first, 0.69)], [(again, 0.6)]]
+    assert _read_better(first, less_like, recognise(0.76, 0.85), None, (h, w)) is first
+    # where the segmentation network marks only the other line, the reading is no trace of it
+    assert _read_better(first, tied, recognise(0.76, 0.85), bottom, (h, w)) is first
+
+
 def test_a_screen_trace_under_an_overlay_box_is_answered_from_the_reading_across_the_box():
     """A measurement box drawn over a sine on a screen: the graticule's reading has a gap and a
     glitch where the box is, and the example network answered it unsure (gaussian 0.51); the
