@@ -12,8 +12,9 @@ candidate colours, and keeps the first whose network input is clearly like a wav
 across the width, one line per column), else the most waveform-like, passing over readings of
 pixels the segmentation network does not mark as trace. Where the answering network is unsure
 of it, the other traces read as well and distinct from it (another channel, the data beside a
-fit, each colour the segmentation network marks) are kept too: a picture may hold several
-waveforms, and the answer takes the one the network recognises. Large pictures are first
+fit, each colour the segmentation network marks, a line of another colour on the trace's screen
+that it leaves unmarked) are kept too: a picture may hold several waveforms, and the answer
+takes the one the network recognises. Large pictures are first
 shrunk (area-averaged, so a thin trace stays as a fainter line), which keeps a 4000x3000 photo
 within the speed budget.
 """
@@ -57,6 +58,7 @@ FOLLOWED = 0.08  # share of the picture's width a line followed on must run to b
 SLIVER = 0.03  # share of the width a narrow part the network marks spans at most (main_parts)
 SLIVER_GAP = 0.1  # share of the width such a part must lie beside the wider ones to be dropped
 TIE = 0.02  # readings this close in waveform likeness are told apart by the answer's surety
+CHANNEL_CONTRAST = 60  # summed RGB: the least a line of another channel stands out from its screen
 VALLEY = 0.5  # share of the lower of two hue peaks the bins between must fall under to part them
 
 
@@ -281,13 +283,11 @@ def colour_parts(rgb: np.ndarray, mask: np.ndarray, share: float = PART) -> list
     Traces in several colours that the segmentation network marks together (a black curve
     beside a coloured fit, two channels) are read one at a time. A thin clean curve beside a
     thick noisy one holds few of the pixels (about a tenth), so the share asked is small."""
-    px = rgb[mask].astype(np.int16)
+    px = rgb[mask]
     if len(px) < 16:
         return []
-    hi, lo = px.max(1), px.min(1)
-    grey = (hi - lo) < 0.3 * np.maximum(hi, 1) + 10
-    hue = np.asarray(Image.fromarray(px[None].astype(np.uint8)).convert("HSV"))[0, :, 0]
-    group = np.where(grey, -1, _hue_families(hue.astype(np.int32) * HUE_BINS // 256, ~grey))
+    grey, bins = _grey_and_hue(px)
+    group = np.where(grey, -1, _hue_families(bins, ~grey))
     counts = np.bincount(group + 1)
     big = [g for g in np.flatnonzero(counts >= share * len(px)) - 1 if g != HUE_BINS]
     if len(big) < 2:
@@ -298,6 +298,55 @@ def colour_parts(rgb: np.ndarray, mask: np.ndarray, share: float = PART) -> list
         part[mask] = group == g
         out.append(part)
     return out
+
+
+def other_channels(small: np.ndarray, core: np.ndarray, around, view) -> list[np.ndarray]:
+    """Bool (H, W) masks of the lines of other colours on the screen the trace is drawn on: a
+    scope's other channels, which the segmentation network may leave unmarked beside a bright,
+    thick trace (a thin dim sine under a glowing sawtooth). The screen is the trace's `view`
+    across and, down, the rows that keep the colour around the trace (trace_view, turned);
+    its coloured pixels (not grey: the grid, text, glare) that stand out from that colour are
+    split into families of hue, and each family that is none of the trace's (`core`) colours
+    nor the screen's own hue, and runs across half the view once its small parts (a badge, a
+    readout's letters) are left out, is a line. A readout in the channel's colour whose letters
+    blur into one part stays with the line and stretches its reading down to it; leaving out
+    rows apart from the line's was tried and not kept (at seed 20000 it mended one photo and
+    cut the peak of a plot's gaussian that a legend partly hides)."""
+    near, bg = around
+    rows = trace_view(small.transpose(1, 0, 2), None, around=(near.T, bg), core=core.T)
+    (r0, r1), (c0, c1) = rows, view
+    box = small[r0:r1, c0:c1]
+    grey, bins = (a.reshape(box.shape[:2]) for a in _grey_and_hue(box.reshape(-1, 3)))
+    dist = np.abs(box.astype(np.int16) - np.asarray(bg, np.int16)).sum(2)
+    coloured = ~grey & (dist > CHANNEL_CONTRAST)
+    if coloured.sum() < 16:
+        return []
+    family = np.where(coloured, _hue_families(bins, coloured), -1)
+    on_trace = _dilate(core, 2, 2)[r0:r1, c0:c1]
+    bg_grey, bg_bin = _grey_and_hue(np.asarray(bg, np.uint8)[None])
+    out = []
+    for g in np.unique(family[coloured]):
+        m = family == g
+        if g == HUE_BINS or (m & on_trace).sum() >= PART * (on_trace & coloured).sum():
+            continue  # stray hues; the trace's own colours (colour_parts reads those)
+        if not bg_grey[0] and (bins[m] == bg_bin[0]).mean() > 0.5:
+            continue  # the screen's own hue, darker or lighter: its edge, a shade
+        m = main_parts(m)
+        if m.any(0).sum() < 0.5 * (c1 - c0):
+            continue
+        full = np.zeros(small.shape[:2], bool)
+        full[r0:r1, c0:c1] = m
+        out.append(full)
+    return out
+
+
+def _grey_and_hue(px: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(bool (N,) whether each uint8 RGB pixel of (N, 3) is grey or black, int (N,) its hue
+    bin, 0..HUE_BINS-1)."""
+    a = px.astype(np.int16)
+    hi, lo = a.max(1), a.min(1)
+    hue = np.asarray(Image.fromarray(px[None].astype(np.uint8)).convert("HSV"))[0, :, 0]
+    return (hi - lo) < 0.3 * np.maximum(hi, 1) + 10, hue.astype(np.int32) * HUE_BINS // 256
 
 
 def _hue_families(bins: np.ndarray, coloured: np.ndarray) -> np.ndarray:
@@ -524,11 +573,13 @@ def _readings(small, size: int, thickness: int, segment: bool, seen: dict):
                 continue
             view = trace_view(small, prob, around=traced[2], core=traced[1])
             readings = _network_readings(small, traced, view, size, thickness)
-            # Each colour the network marks, read alone: candidates for the picture's other
+            # Each colour the network marks, read alone, and each line of another colour on the
+            # trace's screen (a channel it leaves unmarked): candidates for the picture's other
             # traces (a part of one trace in two colours is no better a reading of it), and for
             # this one only where its trace read whole is not clearly a waveform.
             parts = [mask_reading(small, part, size=size, thickness=thickness, view=view)
-                     for part in colour_parts(small, traced[1])]  # fmt: skip
+                     for part in [*colour_parts(small, traced[1]),
+                                  *other_channels(small, traced[1], traced[2], view)]]  # fmt: skip
             for r in parts:
                 x0, y0, x1, y1 = r.crop_box
                 r.cropped, r.crop_method = small[y0:y1, x0:x1], "trace network"

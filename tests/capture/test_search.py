@@ -21,6 +21,7 @@ from core.capture.search import (
     colour_parts,
     distinct_traces,
     follow_ends,
+    other_channels,
     read_capture_in,
     straightened,
     tilt_angle,
@@ -315,6 +316,39 @@ def test_two_channels_that_cross_are_read_a_colour_at_a_time():
     assert _truth_share(cap, res) > 0.9  # the sine's own pixels, not the square's
     r, g, b = res.trace_colour
     assert min(r, g) > b + 60  # yellow
+
+
+def test_a_thin_dim_channel_the_network_leaves_unmarked_is_found_on_the_traces_screen():
+    """A screen in a room: a thick orange trace (what the segmentation network marks), a thin
+    dim blue sine beside it, a grey grid and white text, the sine's channel badge; above the
+    screen a blue shelf runs across the picture. The sine is another channel; the shelf, the
+    grid, the text and the trace are not."""
+    h, w = 300, 400
+    img = np.full((h, w, 3), (150, 140, 120), np.uint8)  # the room
+    img[40:260, 20:380] = (30, 20, 30)  # the screen
+    img[10:25, :] = (40, 60, 200)  # a blue shelf in the room, as wide as the picture
+    for x in range(40, 380, 34):  # the grid
+        img[40:260, x] = (90, 90, 90)
+    img[235:245, 60:200] = (230, 230, 230)  # a line of white text
+    trace = np.zeros((h, w), bool)
+    x = np.arange(30, 370)
+    for dy in range(-3, 4):  # a thick sawtooth
+        trace[(200 - (x % 90) + dy).astype(int), x] = True
+    pen = Image.new("1", (w, h))
+    ImageDraw.Draw(pen).line(list(zip(x, 80 + 15 * np.sin(x / 12))), fill=1)
+    sine = np.asarray(pen)
+    img[trace] = (255, 150, 30)
+    img[sine] = (60, 70, 190)
+    img[75:85, 20:28] = (60, 70, 190)  # the sine's channel badge
+    near = _dilate(trace, 3, 3)
+    found = other_channels(img, trace, (near, np.array([30, 20, 30])), (20, 380))
+    assert len(found) == 1
+    assert (found[0] & sine).sum() >= 0.9 * sine.sum()
+    assert not (found[0] & (trace | (np.arange(h) < 40)[:, None])).any()  # no trace, no shelf
+    reading = mask_reading(img, found[0], view=(20, 380))  # the badge's a mark at its end
+    assert waveform_likeness(reading.network_input) >= GOOD
+    img[sine] = (30, 20, 30)  # with no other line, none is found
+    assert other_channels(img, trace, (near, np.array([30, 20, 30])), (20, 380)) == []
 
 
 def test_a_mark_at_a_photos_edge_does_not_widen_the_view_to_the_whole_photo():
