@@ -171,48 +171,49 @@ def test_a_less_clear_reading_is_another_trace_only_where_the_segmentation_netwo
     assert distinct_traces(first, [[(first, 0.95)], [(other, 0.85)]], (h, w)) == [other]
 
 
-def test_a_reading_recognised_far_more_surely_is_answered_over_the_first_one_read():
-    h, w = 200, 300
+SHAPE = (200, 300)  # of _one_trace_read_twice's picture
+
+
+def _one_trace_read_twice():
+    """(first, again, scrap, bottom, recognise): two readings of one line (the second a little
+    thicker), a reading of another line (`bottom`'s), and recognise(first_p, again_p), an
+    answering network's surety of each (1.0 for the scrap: recognised, but no waveform)."""
+    h, w = SHAPE
     img = np.zeros((h, w, 3), np.uint8)
     top, bottom = _line(h, w, 50, 20), _line(h, w, 150, 20)
     first = mask_reading(img, top)
     again = mask_reading(img, top | _line(h, w, 52, 20))  # the same trace read another way
     scrap = mask_reading(img, bottom)
-    readings = [[(first, 0.9)], [(again, 0.85), (scrap, 0.3)]]
 
     def recognise(first_p: float, again_p: float):
         table = {id(first.network_input): first_p, id(again.network_input): again_p}
-        return lambda x: table.get(id(x), 1.0)  # the scrap: recognised, but no waveform
+        return lambda x: table.get(id(x), 1.0)
 
-    assert _read_better(first, readings, recognise(0.4, 0.97), None, (h, w)) is again
-    assert _read_better(first, readings, recognise(0.4, 0.93), None, (h, w)) is first
-    assert _read_better(first, readings, recognise(0.92, 0.99), None, (h, w)) is first
+    return first, again, scrap, bottom, recognise
+
+
+def test_a_reading_recognised_far_more_surely_is_answered_over_the_first_one_read():
+    first, again, scrap, bottom, recognise = _one_trace_read_twice()
+    readings = [[(first, 0.9)], [(again, 0.85), (scrap, 0.3)]]
+    assert _read_better(first, readings, recognise(0.4, 0.97), None, SHAPE) is again
+    assert _read_better(first, readings, recognise(0.4, 0.93), None, SHAPE) is first
+    assert _read_better(first, readings, recognise(0.92, 0.99), None, SHAPE) is first
     # where the segmentation network marks only the other line, the reading is no trace of it
-    assert _read_better(first, readings, recognise(0.4, 0.97), bottom, (h, w)) is first
+    assert _read_better(first, readings, recognise(0.4, 0.97), bottom, SHAPE) is first
 
 
 def test_of_two_readings_equally_like_a_waveform_the_one_recognised_more_surely_is_answered():
-    h, w = 200, 300
-    img = np.zeros((h, w, 3), np.uint8)
-    top, bottom = _line(h, w, 50, 20), _line(h, w, 150, 20)
-    first = mask_reading(img, top)
-    again = mask_reading(img, top | _line(h, w, 52, 20))  # the same trace read another way
-    scrap = mask_reading(img, bottom)
-
-    def recognise(first_p: float, again_p: float):
-        table = {id(first.network_input): first_p, id(again.network_input): again_p}
-        return lambda x: table.get(id(x), 1.0)  # the scrap: recognised, but no waveform
-
+    first, again, scrap, bottom, recognise = _one_trace_read_twice()
     tied = [[(first, 0.69)], [(again, 0.68), (scrap, 0.3)]]
-    assert _read_better(first, tied, recognise(0.76, 0.85), None, (h, w)) is again
-    assert _read_better(first, tied, recognise(0.85, 0.76), None, (h, w)) is first
-    assert _read_better(first, tied, recognise(0.92, 0.94), None, (h, w)) is first  # sure: kept
+    assert _read_better(first, tied, recognise(0.76, 0.85), None, SHAPE) is again
+    assert _read_better(first, tied, recognise(0.85, 0.76), None, SHAPE) is first
+    assert _read_better(first, tied, recognise(0.92, 0.94), None, SHAPE) is first  # sure: kept
     clearer = [[(first, 0.69)], [(again, 0.9)]]  # more waveform-like and more surely recognised
-    assert _read_better(first, clearer, recognise(0.76, 0.85), None, (h, w)) is again
+    assert _read_better(first, clearer, recognise(0.76, 0.85), None, SHAPE) is again
     less_like = [[(first, 0.69)], [(again, 0.6)]]
-    assert _read_better(first, less_like, recognise(0.76, 0.85), None, (h, w)) is first
+    assert _read_better(first, less_like, recognise(0.76, 0.85), None, SHAPE) is first
     # where the segmentation network marks only the other line, the reading is no trace of it
-    assert _read_better(first, tied, recognise(0.76, 0.85), bottom, (h, w)) is first
+    assert _read_better(first, tied, recognise(0.76, 0.85), bottom, SHAPE) is first
 
 
 def test_a_screen_trace_under_an_overlay_box_is_answered_from_the_reading_across_the_box():
