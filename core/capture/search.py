@@ -58,6 +58,7 @@ FOLLOWED = 0.08  # share of the picture's width a line followed on must run to b
 SLIVER = 0.03  # share of the width a narrow part the network marks spans at most (main_parts)
 SLIVER_GAP = 0.1  # share of the width such a part must lie beside the wider ones to be dropped
 TIE = 0.02  # readings this close in waveform likeness are told apart by the answer's surety
+ANSWERED = 0.5  # recognise() above this: the answer would be sure (core.training.predict.surety)
 CHANNEL_CONTRAST = 60  # summed RGB: the least a line of another channel stands out from its screen
 VALLEY = 0.5  # share of the lower of two hue peaks the bins between must fall under to part them
 
@@ -643,10 +644,12 @@ def _read_better(best, readings, recognise, marked, shape) -> CaptureResult:
     while the whole screen's reading crosses the box. The bar is set above SURE, so an
     unfamiliar shape that one of its readings makes look like a class (an RC decay read in
     part as a gaussian's flank) stays unsure. Where none reaches it, a reading at least as
-    waveform-like as `best` (within TIE) that the network recognises more surely is answered
-    instead: of two readings of one trace equally like a waveform (the rules' pick of a colour
-    and all the segmentation network marks, which may take in the end of a cursor), which one
-    the search met first says nothing about which is truer, and the answer's surety does."""
+    waveform-like as `best` (within TIE) that the network recognises more surely, and would
+    answer surely (above ANSWERED), is answered instead: of two readings of one trace equally
+    like a waveform (the rules' pick of a colour and all the segmentation network marks, which
+    may take in the end of a cursor), which one the search met first says nothing about which
+    is truer, and the answer's surety does. Between readings it would answer unsure alike (an
+    untrained network's) that surety is noise, and the first stays."""
     first = recognise(best.network_input)
     if first >= SURE:
         return best
@@ -657,7 +660,7 @@ def _read_better(best, readings, recognise, marked, shape) -> CaptureResult:
         p = recognise(res.network_input)
         if p >= top:
             top, chosen = p, res
-        elif q >= like and p > tied_p:
+        elif q >= like and p > max(tied_p, ANSWERED):
             tied, tied_p = res, p
     return chosen if chosen is not best else tied
 

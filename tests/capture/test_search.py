@@ -212,6 +212,8 @@ def test_of_two_readings_equally_like_a_waveform_the_one_recognised_more_surely_
     assert _read_better(first, clearer, recognise(0.76, 0.85), None, SHAPE) is again
     less_like = [[(first, 0.69)], [(again, 0.6)]]
     assert _read_better(first, less_like, recognise(0.76, 0.85), None, SHAPE) is first
+    # both answered unsure (surety at most 0.5): their difference is noise, the first stays
+    assert _read_better(first, tied, recognise(0.18, 0.19), None, SHAPE) is first
     # where the segmentation network marks only the other line, the reading is no trace of it
     assert _read_better(first, tied, recognise(0.76, 0.85), bottom, SHAPE) is first
 
