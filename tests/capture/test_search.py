@@ -194,7 +194,7 @@ def _one_trace_read_twice():
 
 def test_a_reading_recognised_far_more_surely_is_answered_over_the_first_one_read():
     first, again, scrap, bottom, recognise = _one_trace_read_twice()
-    readings = [[(first, 0.9)], [(again, 0.85), (scrap, 0.3)]]
+    readings = [[(first, 0.9)], [(again, 0.8), (scrap, 0.3)]]  # less waveform-like: no tie
     assert _read_better(first, readings, recognise(0.4, 0.97), None, SHAPE) is again
     assert _read_better(first, readings, recognise(0.4, 0.93), None, SHAPE) is first
     assert _read_better(first, readings, recognise(0.92, 0.99), None, SHAPE) is first
@@ -210,6 +210,9 @@ def test_of_two_readings_equally_like_a_waveform_the_one_recognised_more_surely_
     assert _read_better(first, tied, recognise(0.92, 0.94), None, SHAPE) is first  # sure: kept
     clearer = [[(first, 0.69)], [(again, 0.9)]]  # more waveform-like and more surely recognised
     assert _read_better(first, clearer, recognise(0.76, 0.85), None, SHAPE) is again
+    # a few of the input's 100 columns apart (a glint, the end of a cursor) is still a tie
+    near = [[(first, 1.0)], [(again, 0.97)]]
+    assert _read_better(first, near, recognise(0.33, 0.73), None, SHAPE) is again
     less_like = [[(first, 0.69)], [(again, 0.6)]]
     assert _read_better(first, less_like, recognise(0.76, 0.85), None, SHAPE) is first
     # both answered unsure (surety at most 0.5): their difference is noise, the first stays
