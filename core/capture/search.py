@@ -309,10 +309,13 @@ def other_channels(small: np.ndarray, core: np.ndarray, around, view) -> list[np
     its coloured pixels (not grey: the grid, text, glare) that stand out from that colour are
     split into families of hue, and each family that is none of the trace's (`core`) colours
     nor the screen's own hue, and runs across half the view once its small parts (a badge, a
-    readout's letters) are left out, is a line. A readout in the channel's colour whose letters
-    blur into one part stays with the line and stretches its reading down to it; leaving out
-    rows apart from the line's was tried and not kept (at seed 20000 it mended one photo and
-    cut the peak of a plot's gaussian that a legend partly hides)."""
+    readout's letters) are left out, is a line. Where a line fades (a photo's light falling
+    off, a thinner stretch), its pixels of the same hue that stand out half as much join it
+    where they touch it, as a hysteresis threshold follows an edge. A readout in the
+    channel's colour whose letters blur into one part stays with the line and stretches its
+    reading down to it; leaving out rows apart from the line's was tried and not kept (at seed
+    20000 it mended one photo and cut the peak of a plot's gaussian that a legend partly
+    hides)."""
     near, bg = around
     rows = trace_view(small.transpose(1, 0, 2), None, around=(near.T, bg), core=core.T)
     (r0, r1), (c0, c1) = rows, view
@@ -322,7 +325,9 @@ def other_channels(small: np.ndarray, core: np.ndarray, around, view) -> list[np
     coloured = ~grey & (dist > CHANNEL_CONTRAST)
     if coloured.sum() < 16:
         return []
-    family = np.where(coloured, _hue_families(bins, coloured), -1)
+    families = _hue_families(bins, coloured)
+    family = np.where(coloured, families, -1)
+    faint = ~grey & (dist > CHANNEL_CONTRAST / 2)  # may join a line it touches (_grown)
     on_trace = _dilate(core, 2, 2)[r0:r1, c0:c1]
     bg_grey, bg_bin = _grey_and_hue(np.asarray(bg, np.uint8)[None])
     out = []
@@ -332,13 +337,26 @@ def other_channels(small: np.ndarray, core: np.ndarray, around, view) -> list[np
             continue  # stray hues; the trace's own colours (colour_parts reads those)
         if not bg_grey[0] and (bins[m] == bg_bin[0]).mean() > 0.5:
             continue  # the screen's own hue, darker or lighter: its edge, a shade
-        m = main_parts(m)
+        m = main_parts(_grown(m, faint & (families == g)))
         if m.any(0).sum() < 0.5 * (c1 - c0):
             continue
         full = np.zeros(small.shape[:2], bool)
         full[r0:r1, c0:c1] = m
         out.append(full)
     return out
+
+
+def _grown(strong: np.ndarray, weak: np.ndarray) -> np.ndarray:
+    """Bool (h, w): the connected parts of `strong` | `weak` that hold a `strong` pixel (a
+    line's faint stretches where they touch its clear ones; a faint scrap apart stays out)."""
+    rows, starts, stops, labels, n = _components(strong | weak)
+    if not n:
+        return strong
+    before = np.pad(np.cumsum(strong, axis=1), ((0, 0), (1, 0)))  # strong pixels left of each
+    has = before[rows, stops] > before[rows, starts]
+    held = np.zeros(n, bool)
+    held[labels[has]] = True
+    return parts_mask(strong.shape, rows, starts, stops, held[labels])
 
 
 def _grey_and_hue(px: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

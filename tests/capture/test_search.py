@@ -357,6 +357,34 @@ def test_a_thin_dim_channel_the_network_leaves_unmarked_is_found_on_the_traces_s
     assert other_channels(img, trace, (near, np.array([30, 20, 30])), (20, 380)) == []
 
 
+def test_a_channel_that_fades_is_followed_into_its_faint_stretch():
+    """A dim channel's line strong over its left 40% and faint over the rest (a photo's light
+    falling off): too faint there to stand out as a channel alone, it joins the stronger line
+    it touches. A faint scrap of the same hue apart from the line is not taken in."""
+    h, w = 300, 400
+    screen = (10, 10, 10)
+    img = np.full((h, w, 3), screen, np.uint8)
+    trace = np.zeros((h, w), bool)
+    x = np.arange(30, 370)
+    for dy in range(-3, 4):  # a thick sawtooth, the trace the network marks
+        trace[(200 - (x % 90) + dy).astype(int), x] = True
+    pen = Image.new("1", (w, h))
+    ImageDraw.Draw(pen).line(list(zip(x, 80 + 15 * np.sin(x / 12))), fill=1)
+    sine = np.asarray(pen)
+    strong, faint = (40, 60, 200), (16, 20, 48)  # faint: a fifth of it over the screen
+    left = np.arange(w) < 30 + 0.4 * 340
+    img[trace] = (255, 150, 30)
+    img[sine & left] = strong
+    img[sine & ~left] = faint
+    scrap = np.zeros((h, w), bool)
+    scrap[130, 150:260] = True  # a faint line of the same hue, apart from the sine
+    img[scrap] = faint
+    found = other_channels(img, trace, (_dilate(trace, 3, 3), np.array(screen)), (20, 380))
+    assert len(found) == 1
+    assert (found[0] & sine).sum() >= 0.9 * sine.sum()
+    assert not (found[0] & (scrap | trace)).any()
+
+
 def test_a_mark_at_a_photos_edge_does_not_widen_the_view_to_the_whole_photo():
     """The segmentation network marks a little of the room at this photo's left edge as well as
     the gaussian on the screen; the trace's view is the screen's, not the whole photo's, so the
