@@ -173,6 +173,19 @@ def parts_mask(shape, rows, starts, stops, keep: np.ndarray) -> np.ndarray:
     return np.cumsum(acc, axis=1)[:, :w] > 0
 
 
+def grown(strong: np.ndarray, weak: np.ndarray) -> np.ndarray:
+    """Bool (h, w): the connected parts of `strong` | `weak` that hold a `strong` pixel (a
+    line's faint stretches where they touch its clear ones; a faint scrap apart stays out)."""
+    rows, starts, stops, labels, n = _components(strong | weak)
+    if not n:
+        return strong
+    before = np.pad(np.cumsum(strong, axis=1), ((0, 0), (1, 0)))  # strong pixels left of each
+    has = before[rows, stops] > before[rows, starts]
+    held = np.zeros(n, bool)
+    held[labels[has]] = True
+    return parts_mask(strong.shape, rows, starts, stops, held[labels])
+
+
 def scattered(mask: np.ndarray, corners: bool = True) -> bool:
     """Whether bool `mask` is a dots display's trace rather than lines: many parts (joined where
     they touch at a corner, as a thin steep line's pixels do, unless `corners` is False: a

@@ -27,7 +27,7 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from core.capture.deskew import box_back, straightened, tilt_angle
-from core.capture.masks import _components, _dilate, part_boxes, parts_mask, stroke_width
+from core.capture.masks import _components, _dilate, grown, part_boxes, parts_mask, stroke_width
 from core.capture.pipeline import (
     CaptureResult,
     _check_crop,
@@ -327,7 +327,7 @@ def other_channels(small: np.ndarray, core: np.ndarray, around, view) -> list[np
         return []
     families = _hue_families(bins, coloured)
     family = np.where(coloured, families, -1)
-    faint = ~grey & (dist > CHANNEL_CONTRAST / 2)  # may join a line it touches (_grown)
+    faint = ~grey & (dist > CHANNEL_CONTRAST / 2)  # may join a line it touches (grown)
     on_trace = _dilate(core, 2, 2)[r0:r1, c0:c1]
     bg_grey, bg_bin = _grey_and_hue(np.asarray(bg, np.uint8)[None])
     out = []
@@ -337,26 +337,13 @@ def other_channels(small: np.ndarray, core: np.ndarray, around, view) -> list[np
             continue  # stray hues; the trace's own colours (colour_parts reads those)
         if not bg_grey[0] and (bins[m] == bg_bin[0]).mean() > 0.5:
             continue  # the screen's own hue, darker or lighter: its edge, a shade
-        m = main_parts(_grown(m, faint & (families == g)))
+        m = main_parts(grown(m, faint & (families == g)))
         if m.any(0).sum() < 0.5 * (c1 - c0):
             continue
         full = np.zeros(small.shape[:2], bool)
         full[r0:r1, c0:c1] = m
         out.append(full)
     return out
-
-
-def _grown(strong: np.ndarray, weak: np.ndarray) -> np.ndarray:
-    """Bool (h, w): the connected parts of `strong` | `weak` that hold a `strong` pixel (a
-    line's faint stretches where they touch its clear ones; a faint scrap apart stays out)."""
-    rows, starts, stops, labels, n = _components(strong | weak)
-    if not n:
-        return strong
-    before = np.pad(np.cumsum(strong, axis=1), ((0, 0), (1, 0)))  # strong pixels left of each
-    has = before[rows, stops] > before[rows, starts]
-    held = np.zeros(n, bool)
-    held[labels[has]] = True
-    return parts_mask(strong.shape, rows, starts, stops, held[labels])
 
 
 def _grey_and_hue(px: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
