@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from core.data.looks import render_capture
+from core.data.looks import LOOKS, render_capture
 from core.data.variants import VARIANTS
 from core.training.predict import EXAMPLE_RUN, load_predictor
 
@@ -76,3 +76,32 @@ def test_verbose_lists_the_changes_each_image_is_missed_after(pred, folder, tabl
     assert image == "  page.png (sine)"
     assert [h.split(":")[0] for h in how.split("; ")] == list(VARIANTS)
     assert all(h.endswith(" UNSURE") for h in how.split("; "))
+
+
+def test_wilson_interval_holds_the_share_and_narrows_with_more_captures():
+    """The 95% Wilson interval of 95 right of 100 is 88.8%-97.8% (the textbook figure); of
+    950 of 1000 it lies closer about 95%; none or all right stay within 0..1."""
+    lo, hi = capture_figures.wilson(95, 100)
+    assert (round(lo, 3), round(hi, 3)) == (0.888, 0.978)
+    lo2, hi2 = capture_figures.wilson(950, 1000)
+    assert lo < lo2 < 0.95 < hi2 < hi
+    assert capture_figures.wilson(0, 20)[0] == 0.0 and capture_figures.wilson(20, 20)[1] == 1.0
+    assert capture_figures.wilson(0, 0) == (0.0, 1.0)
+
+
+def test_several_seeds_are_pooled_per_look(pred):
+    """The pooled table counts each look's captures over every seed, as the seeds' own
+    answers do, with the interval about each share."""
+    seeds = [7000, 8000]
+    answers = []
+    for seed in seeds:
+        answers += capture_figures.generated_answers(pred, 12, seed)[1]
+    text = capture_figures.pooled(answers, seeds).splitlines()
+    assert text[0] == "generated looks over seeds 7000, 8000 (24 captures)"
+    rows = {line.split()[0]: line.split() for line in text[2:]}
+    assert set(rows) == set(LOOKS)
+    for look in LOOKS:
+        right = sum(a.outcome == "right" for a in answers if a.kind == look)
+        assert rows[look][1] == f"{right}/4"
+        lo, hi = capture_figures.wilson(right, 4)
+        assert rows[look][3] == f"{lo:.1%}-{hi:.1%}"
