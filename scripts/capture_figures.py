@@ -170,10 +170,6 @@ def dev_variants(pred, folder: Path, verbose: bool = False) -> str:
     return "\n".join(lines)
 
 
-def generated(pred, n: int, seed: int, as_drawn: bool = False) -> str:
-    return generated_answers(pred, n, seed, as_drawn)[0]
-
-
 def generated_answers(pred, n: int, seed: int, as_drawn: bool = False) -> tuple[str, list]:
     """(the per-kind table and per-look line for n generated captures from `seed`, the answers)."""
     classes = set(pred.classes)
@@ -330,7 +326,7 @@ def main() -> int:
             print(text, flush=True)
             answers += got
             if args.as_drawn:
-                print(generated(pred, args.generated, seed, as_drawn=True))
+                print(generated_answers(pred, args.generated, seed, as_drawn=True)[0])
         if len(args.seed) > 1:
             print(pooled(answers, args.seed))
     return 0
