@@ -1,7 +1,8 @@
 """Per-kind figures of the capture pipeline: the real dev set and generated looks.
 
     python scripts/capture_figures.py [--run RUN] [--dev DIR] [--generated N] [--seed SEED ...]
-                                      [--montage PNG] [--variants] [--as-drawn] [--look-stats] [-v]
+                                      [--montage PNG] [--variants] [--as-drawn] [--causes]
+                                      [--look-stats] [-v]
 
 For each kind (screenshot, photo, plot, drawing) it prints how many images were read, answered
 right, wrong and unsure. An in-class image (its labels name a class of the run) is right when it
@@ -20,7 +21,9 @@ with: what the answering network gets wrong given a perfect reading, apart from 
 reading loses. --look-stats measures the traces the reading finds, in the dev images per kind
 and in the generated captures per look: how thick they are (a share of their own span) and how
 far their colour stands out from what they are drawn on, so each generated look can be checked
-against real pictures of its kind.
+against real pictures of its kind. --causes counts each look's misses by what the reading took,
+judged against the traces the capture was drawn with: nothing, off the traces (text, a grid, a
+frame), another trace, part of the trace, or the trace whole (a miss of the answering network).
 """
 
 from __future__ import annotations
@@ -170,10 +173,13 @@ def dev_variants(pred, folder: Path, verbose: bool = False) -> str:
     return "\n".join(lines)
 
 
-def generated_answers(pred, n: int, seed: int, as_drawn: bool = False) -> tuple[str, list]:
-    """(the per-kind table and per-look line for n generated captures from `seed`, the answers)."""
+def generated_answers(
+    pred, n: int, seed: int, as_drawn: bool = False, seen=None
+) -> tuple[str, list]:
+    """(the per-kind table and per-look line for n generated captures from `seed`, the answers);
+    seen: as classify_generated's, called with each capture, its reading and its answer."""
     classes = set(pred.classes)
-    answers = classify_generated(pred, n, seed, as_drawn=as_drawn)
+    answers = classify_generated(pred, n, seed, as_drawn=as_drawn, seen=seen)
     rows = [(KIND_OF_LOOK[a.kind], a.outcome, bool(set(a.labels) & classes)) for a in answers]
     how = ", each read from the trace it was drawn with" if as_drawn else ""
     lines = [table(f"generated looks ({n} captures, seed {seed}{how})", rows)]
@@ -184,6 +190,72 @@ def generated_answers(pred, n: int, seed: int, as_drawn: bool = False) -> tuple[
     lines.append("per look right: " + ", ".join(
         f"{k} {a}/{b}" for k, (a, b) in per_look.items()))  # fmt: skip
     return "\n".join(lines), answers
+
+
+CAUSES = ("nothing", "off the traces", "another trace", "part of the trace", "the trace whole")
+
+
+def where_read(reading, cap) -> str:
+    """What a generated capture's reading took, judged against the traces it was drawn with
+    (cap.traces, every channel; cap.mask, the labelled one), each widened by 1% of the picture:
+    "nothing"; "off the traces" (under half of the pixels read lie on any trace: text, a grid,
+    a frame); "another trace" (on a trace, but under half on the labelled one); "part of the
+    trace" (on the labelled trace, across under 80% of its columns); "the trace whole"."""
+    from PIL import Image
+
+    from core.capture.deskew import straightened
+    from core.capture.masks import _dilate
+
+    if not reading.found or cap.traces is None or not cap.traces.any():
+        return "nothing" if not reading.found else "off the traces"
+    h, w = cap.image.shape[:2]
+    truth = {"traces": cap.traces, "mask": cap.mask}
+    box = reading.crop_box
+    if reading.tilt and reading.read_box is not None:  # read in the picture straightened
+        for k, m in truth.items():
+            grey = np.repeat((m * np.uint8(255))[..., None], 3, 2)
+            truth[k] = straightened(grey, reading.tilt)[..., 0] > 127
+        box = reading.read_box
+    x0, y0, x1, y1 = box
+    small = Image.fromarray(np.asarray(reading.mask, bool))
+    read = np.zeros((h, w), bool)
+    read[y0:y1, x0:x1] = np.asarray(small.resize((x1 - x0, y1 - y0), Image.Resampling.NEAREST))
+    r = max(2, round(0.01 * max(h, w)))
+    near = {k: _dilate(m, r, r) for k, m in truth.items()}
+    n = max(1, int(read.sum()))
+    if (read & near["traces"]).sum() < 0.5 * n:
+        return "off the traces"
+    if (read & near["mask"]).sum() < 0.5 * n:
+        return "another trace"
+    own = truth["mask"].any(0)
+    cover = ((read & near["mask"]).any(0) & own).sum() / max(1, own.sum())
+    return "part of the trace" if cover < 0.8 else "the trace whole"
+
+
+class Causes:
+    """Per look, the misses among generated captures by what their reading took (where_read):
+    the reading's losses (nothing, off the traces, another or part of the trace) apart from the
+    answering network's (the trace read whole and still answered wrong). Pass as `seen` to
+    classify_generated; table() then prints them."""
+
+    def __init__(self) -> None:
+        self.misses = defaultdict(lambda: dict.fromkeys(CAUSES, 0))
+        self.totals = defaultdict(int)
+
+    def __call__(self, cap, reading, answer) -> None:
+        self.totals[answer.kind] += 1
+        if answer.outcome != "right":
+            self.misses[answer.kind][where_read(reading, cap)] += 1
+
+    def table(self, title: str) -> str:
+        head = f"{'look':12s} {'misses':>9s} " + " ".join(f"{c:>17s}" for c in CAUSES)
+        lines = [f"misses by what was read ({title})", head]
+        for look in LOOKS:
+            if self.totals[look]:
+                m = self.misses[look]
+                lines.append(f"{look:12s} {sum(m.values()):>4d}/{self.totals[look]:<4d} "
+                             + " ".join(f"{m[c]:>17d}" for c in CAUSES))  # fmt: skip
+        return "\n".join(lines)
 
 
 def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
@@ -303,6 +375,12 @@ def main() -> int:
         action="store_true",
         help="only measure the traces read (thickness, contrast), dev kinds and generated looks",
     )
+    ap.add_argument(
+        "--causes",
+        action="store_true",
+        help="also count each look's misses by what the reading took (nothing, off the traces, "
+        "another trace, part of the trace, the trace whole), judged against the drawn traces",
+    )
     ap.add_argument("--no-segment", action="store_true", help="the rules alone, no segmentation")
     args = ap.parse_args()
     SEGMENT[0] = not args.no_segment
@@ -320,15 +398,17 @@ def main() -> int:
         if args.variants:
             print(dev_variants(pred, Path(args.dev), args.verbose))
     if args.generated:
-        answers = []
+        answers, causes = [], Causes() if args.causes else None
         for seed in args.seed:
-            text, got = generated_answers(pred, args.generated, seed)
+            text, got = generated_answers(pred, args.generated, seed, seen=causes)
             print(text, flush=True)
             answers += got
             if args.as_drawn:
                 print(generated_answers(pred, args.generated, seed, as_drawn=True)[0])
         if len(args.seed) > 1:
             print(pooled(answers, args.seed))
+        if causes is not None:
+            print(causes.table(f"generated, seeds {', '.join(map(str, args.seed))}"))
     return 0
 
 

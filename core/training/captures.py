@@ -26,8 +26,9 @@ from core.capture.namer import WORDS
 from core.errors import LabError
 from core.training.predict import (
     Predictor,
-    predict_capture,
     predict_file,
+    read_automatically,
+    recognised,
     training_thickness,
 )
 from core.training.predict import answer as answer_reading
@@ -173,7 +174,12 @@ def answer_image(
 
 
 def classify_generated(
-    predictor: Predictor, n: int, seed: int, *, as_drawn: bool = False
+    predictor: Predictor,
+    n: int,
+    seed: int,
+    *,
+    as_drawn: bool = False,
+    seen: Callable | None = None,
 ) -> list[Answer]:
     """An Answer for each of n generated captures (core.data.looks), cycling through the looks
     and, per look, through the run's classes, "other" (a distractor shape) and "none" (a screen
@@ -182,42 +188,50 @@ def classify_generated(
 
     as_drawn: read each capture from the mask of the trace it was drawn with instead (the
     reading a perfect trace finder would make; captures without a trace are left out), so the
-    answers' misses are the answering network's own and not the reading's."""
+    answers' misses are the answering network's own and not the reading's. seen: called with
+    each capture (core.data.looks.Capture), the reading answered and its Answer, to judge the
+    reading against the traces drawn (scripts/capture_figures.py --causes)."""
     from core.data.looks import LOOKS, render_capture
     from core.data.waveforms import CLASSES
 
     pool = [*(c for c in predictor.classes if c in CLASSES[:3]), *OUT_OF_CLASS]
+    opts = {"size": predictor.image_size, "thickness": training_thickness(predictor.experiment)}
     answers = []
     for i in range(n):
         look, cls = LOOKS[i % len(LOOKS)], pool[(i // len(LOOKS)) % len(pool)]
         cap = render_capture(look, cls, seed + i)
         # Every class a visible trace shows is a right answer; with none, "other" or "none".
         labels = cap.labels or (cap.label,)
-        if not as_drawn:
-            r = predict_capture(predictor, cap.image)
+        if not as_drawn:  # as predict_capture reads and answers, keeping the reading
+            result = read_automatically(cap.image, predictor=predictor, **opts)
+            reading = recognised(predictor, result)
+            r = answer_reading(predictor, reading)
         elif cap.mask is None or not cap.mask.any():
             continue
         else:
             labels = (cap.label,)  # the drawn trace's own class, not another channel's
-            r = _answer_drawn(predictor, cap.image, cap.mask)
+            reading, r = _answer_drawn(predictor, cap.image, cap.mask)
         answer = Answer(file=f"{look}:{cls}:{seed + i}", kind=look, labels=labels)
         answer.label, answer.probabilities = r["label"], r["probabilities"]
         answer.unsure, answer.trace_found = bool(r["unsure"]), bool(r["trace_found"])
         answer.looks_like = r.get("looks_like")
         answer.outcome = outcome(answer, predictor.classes)
         answers.append(answer)
+        if seen is not None:
+            seen(cap, reading, answer)
     return answers
 
 
-def _answer_drawn(predictor: Predictor, rgb, mask) -> dict:
-    """The answer for the trace drawn where bool `mask` is, read across its own columns."""
+def _answer_drawn(predictor: Predictor, rgb, mask) -> tuple:
+    """(the reading, its answer) for the trace drawn where bool `mask` is, read across its own
+    columns."""
     from core.capture.pipeline import mask_reading
 
     cols = np.flatnonzero(mask.any(0))
     reading = mask_reading(rgb, mask, size=predictor.image_size,
                            thickness=training_thickness(predictor.experiment),
                            view=(int(cols[0]), int(cols[-1]) + 1))  # fmt: skip
-    return answer_reading(predictor, reading)
+    return reading, answer_reading(predictor, reading)
 
 
 def tally(answers: list[Answer], classes: list[str]) -> list[dict]:

@@ -3,10 +3,13 @@ of generated captures laid out as the dev set is (images and a labels.csv)."""
 
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
+import numpy as np
 import pytest
 from PIL import Image
 
+from core.capture.masks import _dilate
 from core.data.looks import LOOKS, render_capture
 from core.data.variants import VARIANTS
 from core.training.predict import EXAMPLE_RUN, load_predictor
@@ -105,3 +108,73 @@ def test_several_seeds_are_pooled_per_look(pred):
         assert rows[look][1] == f"{right}/4"
         lo, hi = capture_figures.wilson(right, 4)
         assert rows[look][3] == f"{lo:.1%}-{hi:.1%}"
+
+
+def _two_traces():
+    """A 200x400 capture of two traces drawn 3 px wide: the labelled one (a sine, rows 40-80)
+    and another channel (a level line at row 150)."""
+    h, w = 200, 400
+    x = np.arange(w)
+    mask = np.zeros((h, w), bool)
+    mask[np.round(60 + 20 * np.sin(x / 20)).astype(int), x] = True
+    mask = _dilate(mask, 1, 1)  # a 3 px pen
+    traces = mask.copy()
+    traces[149:152, 20:380] = True
+    cap = SimpleNamespace(image=np.zeros((h, w, 3), np.uint8), mask=mask, traces=traces)
+    return cap, (h, w)
+
+
+def _reading(full: np.ndarray, box, scale: int = 2, tilt: float = 0.0, read_box=None):
+    """A reading of the bool picture-sized `full`, cropped to box and shrunk by `scale`, as the
+    pipeline keeps it (its mask at the reading's own size)."""
+    x0, y0, x1, y1 = box
+    part = full[y0:y1, x0:x1][::scale, ::scale]
+    return SimpleNamespace(found=bool(part.any()), crop_box=box, mask=part, tilt=tilt,
+                           read_box=read_box)  # fmt: skip
+
+
+def test_where_a_reading_lies_against_the_traces_drawn():
+    """A reading is judged against the drawn traces wherever it was cropped and at whatever
+    size it was kept: the labelled trace across its width, part of it, another channel, or
+    pixels on no trace (a grid line) each get their own cause, and nothing read is nothing."""
+    cap, (h, w) = _two_traces()
+    box = (0, 0, w, h)
+    where = capture_figures.where_read
+    assert where(_reading(cap.mask, box), cap) == "the trace whole"
+    assert where(_reading(cap.mask, (0, 20, w, 120), scale=1), cap) == "the trace whole"
+    half = cap.mask & (np.arange(w) < 200)[None]
+    assert where(_reading(half, box), cap) == "part of the trace"
+    other = cap.traces & ~cap.mask
+    assert where(_reading(other, box), cap) == "another trace"
+    grid = np.zeros((h, w), bool)
+    grid[109:112, :] = True
+    assert where(_reading(grid, box), cap) == "off the traces"
+    assert where(_reading(np.zeros((h, w), bool), box), cap) == "nothing"
+
+
+def test_misses_are_counted_by_cause_per_look(pred):
+    """--causes: every look's captures counted, each miss once, under the cause where_read
+    gives its reading."""
+    causes = capture_figures.Causes()
+    answers = capture_figures.generated_answers(pred, 24, 7000, seen=causes)[1]
+    assert sum(causes.totals.values()) == len(answers) == 24
+    for look in LOOKS:
+        wrong = sum(a.outcome != "right" for a in answers if a.kind == look)
+        assert sum(causes.misses[look].values()) == wrong
+    rows = {line.split()[0]: line for line in causes.table("seed 7000").splitlines()[2:]}
+    assert set(rows) == set(LOOKS)
+    assert all(rows[look].split()[1] == f"{sum(causes.misses[look].values())}/4" for look in LOOKS)
+
+
+def test_a_reading_of_the_picture_straightened_is_judged_in_it():
+    """A reading made in the picture turned level (its tilt, and read_box in that picture) is
+    judged against the traces turned the same way; the same pixels taken as the picture's own
+    miss the trace they were read from."""
+    from core.capture.deskew import straightened
+
+    cap, (h, w) = _two_traces()
+    turned = straightened(np.repeat(cap.mask[..., None] * np.uint8(255), 3, 2), 5.0)[..., 0] > 127
+    box = (0, 0, w, h)
+    straight = _reading(turned, box, tilt=5.0, read_box=box)
+    assert capture_figures.where_read(straight, cap) == "the trace whole"
+    assert capture_figures.where_read(_reading(turned, box), cap) != "the trace whole"
