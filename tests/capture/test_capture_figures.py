@@ -158,6 +158,7 @@ def test_misses_are_counted_by_cause_per_look(pred):
     causes = capture_figures.Causes()
     answers = capture_figures.generated_answers(pred, 24, 7000, seen=causes)[1]
     assert sum(causes.totals.values()) == len(answers) == 24
+    assert any(a.outcome != "right" for a in answers)  # the seed has misses to count (two)
     for look in LOOKS:
         wrong = sum(a.outcome != "right" for a in answers if a.kind == look)
         assert sum(causes.misses[look].values()) == wrong
