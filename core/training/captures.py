@@ -27,8 +27,7 @@ from core.errors import LabError
 from core.training.predict import (
     Predictor,
     predict_file,
-    read_automatically,
-    recognised,
+    read_and_answer,
     training_thickness,
 )
 from core.training.predict import answer as answer_reading
@@ -195,17 +194,14 @@ def classify_generated(
     from core.data.waveforms import CLASSES
 
     pool = [*(c for c in predictor.classes if c in CLASSES[:3]), *OUT_OF_CLASS]
-    opts = {"size": predictor.image_size, "thickness": training_thickness(predictor.experiment)}
     answers = []
     for i in range(n):
         look, cls = LOOKS[i % len(LOOKS)], pool[(i // len(LOOKS)) % len(pool)]
         cap = render_capture(look, cls, seed + i)
         # Every class a visible trace shows is a right answer; with none, "other" or "none".
         labels = cap.labels or (cap.label,)
-        if not as_drawn:  # as predict_capture reads and answers, keeping the reading
-            result = read_automatically(cap.image, predictor=predictor, **opts)
-            reading = recognised(predictor, result)
-            r = answer_reading(predictor, reading)
+        if not as_drawn:
+            reading, r = read_and_answer(predictor, cap.image)
         elif cap.mask is None or not cap.mask.any():
             continue
         else:

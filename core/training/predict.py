@@ -253,9 +253,16 @@ def answer(predictor: Predictor, result) -> dict:
 
 def predict_capture(predictor: Predictor, rgb: np.ndarray, *, crop=None, colour=None) -> dict:
     """Classify a capture RGB (H, W, 3) already the right way up (see `answer`)."""
+    return read_and_answer(predictor, rgb, crop=crop, colour=colour)[1]
+
+
+def read_and_answer(predictor: Predictor, rgb: np.ndarray, *, crop=None, colour=None):
+    """(the reading answered, predict_capture's answer) for a capture RGB (H, W, 3) already the
+    right way up: the reading the answer is about, to show or to judge."""
     opts = {"size": predictor.image_size, "thickness": training_thickness(predictor.experiment)}
     result = read_automatically(rgb, crop=crop, colour=colour, predictor=predictor, **opts)
-    return _answer_traces(predictor, result)
+    chosen = recognised(predictor, result)
+    return chosen, _answer_chosen(predictor, chosen)
 
 
 def predict_file(
@@ -280,7 +287,11 @@ def predict_file(
 
 
 def _answer_traces(predictor: Predictor, result) -> dict:
-    """`answer` for the trace the network recognises among those read, and "traces": how many
-    waveforms were read in the picture (0 where none was found)."""
-    chosen = recognised(predictor, result)
+    """`answer` for the trace the network recognises among those read (_answer_chosen)."""
+    return _answer_chosen(predictor, recognised(predictor, result))
+
+
+def _answer_chosen(predictor: Predictor, chosen) -> dict:
+    """`answer` for the reading chosen, and "traces": how many waveforms were read in the
+    picture (0 where none was found)."""
     return answer(predictor, chosen) | {"traces": int(chosen.found) + len(chosen.others)}
