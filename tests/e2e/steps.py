@@ -16,10 +16,12 @@ from dataclasses import dataclass
 
 from PIL import Image
 from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from core.data.scope_samples import CYAN, Sample, Trace, scope_screenshot
 
 TIMEOUT_MS = 30_000  # generous: the machine may be a shared 2-core box also training a network
+CLICK_MS = 3_000  # one click in a poll that retries it (a list redrawn under it is tried again)
 Shot = Callable[[str], None]
 
 EXCEPTION = '[data-testid="stException"]'
@@ -124,13 +126,16 @@ def choose(page: Page, label: str, option: str) -> str:
         def picked() -> bool:  # a rerun of the page can close the list: open it again
             if option in box.input_value():
                 return True
-            if not page.get_by_role("option").first.is_visible():
-                box.click()
-                page.wait_for_timeout(300)
-            wanted = page.get_by_role("option").filter(has_text=option)
-            if wanted.count():
-                wanted.first.click()
-                page.wait_for_timeout(300)
+            try:  # a rerun may also redraw the list under the click: try again, not fail
+                if not page.get_by_role("option").first.is_visible():
+                    box.click(timeout=CLICK_MS)
+                    page.wait_for_timeout(300)
+                wanted = page.get_by_role("option").filter(has_text=option)
+                if wanted.count():
+                    wanted.first.click(timeout=CLICK_MS)
+                    page.wait_for_timeout(300)
+            except PlaywrightTimeoutError:
+                return False
             return option in box.input_value()
 
         poll(page, picked, f"{option!r} to be chosen in {label!r}")
