@@ -132,11 +132,10 @@ def advanced_settings() -> None:
             )  # fmt: skip
 
 
-def header(name: str, exp, n_params: int, problem) -> None:
-    """The preset, what will be trained, and the four buttons."""
+def header(name: str, exp, n_params: int, problem, job, busy: bool) -> None:
+    """The preset, what will be trained, and the four buttons (for `job`, `busy` or not)."""
     spec, from_page = training_spec()
-    job = tr.session_job()
-    busy, paused = tr.job_busy(job), tr.job_busy(job) and job.control.paused
+    paused = busy and job.control.paused
     top, info, buttons = st.columns([7, 8, 6], gap="medium")
     with top:
         st.segmented_control(
@@ -199,15 +198,18 @@ def main() -> None:
         n_params = check_trainable(exp.model, exp.train)
     except LabError as e:
         exp, problem = None, e  # nothing to start: the page says why
-    header(name, exp, n_params, problem)
-    advanced_settings()
+    # Whether the job is busy is asked once: asked again below, a job that ended in between
+    # would leave Start disabled under a page that no longer polls to enable it.
     job = tr.session_job()
+    busy = tr.job_busy(job)
+    header(name, exp, n_params, problem, job, busy)
+    advanced_settings()
     if job is None:
         st.info(
             "Press Start to train. Training runs in the background: you can visit other pages "
             "and come back; the run is saved as it goes and appears on every page."
         )
-    elif tr.job_busy(job):
+    elif busy:  # polled until it ends, then the whole page is redrawn (live's st.rerun)
         st.fragment(live, run_every=1.0)(job, polling=True)
     else:
         live(job)

@@ -132,6 +132,32 @@ def test_pause_resume_stop(runs_root):
     assert not at.button(key="tr_start").disabled
 
 
+def test_a_job_that_ends_while_the_page_draws_leaves_start_enabled(runs_root, monkeypatch):
+    """The job is busy when the page starts drawing and has ended by the time the page asks
+    again (its process exits between the two): the page must not draw Start disabled under
+    "What it learned so far is saved" and then stop polling. CI once saw that race; here it is
+    made every time, by answering the page's first question about the finished job as it
+    would have been answered a moment earlier."""
+    at = page(runs_root)
+    smoke(at, epochs=30)
+    at.button(key="tr_start").click().run()
+    wait_until(at, lambda a: job(a).progress().step > 0)
+    at.button(key="tr_stop").click().run()
+    wait_until(at, lambda a: "What it learned so far is saved" in texts(a.info))
+    assert not tr.job_busy(job(at)) and not at.button(key="tr_start").disabled
+    real, asked = tr.job_busy, []
+
+    def busy_a_moment_ago(j):
+        asked.append(j)
+        return True if len(asked) == 1 else real(j)
+
+    monkeypatch.setattr(tr, "job_busy", busy_a_moment_ago)
+    check(at.run())
+    assert asked, "the page asks whether the job is busy"
+    assert "What it learned so far is saved" in texts(at.info)
+    assert not at.button(key="tr_start").disabled
+
+
 def test_a_device_this_machine_lacks_fails_with_a_sentence(runs_root, monkeypatch):
     monkeypatch.setattr("torch.cuda.is_available", lambda: False)
     at = page(runs_root)
