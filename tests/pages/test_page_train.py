@@ -55,6 +55,15 @@ def wait_until(at: AppTest, done, timeout: float = 180.0) -> None:
     raise AssertionError("the page never reached the expected state")
 
 
+def started(runs_root: Path, epochs: int) -> AppTest:
+    """The Train page with a smoke run of `epochs` started and past its first step."""
+    at = page(runs_root)
+    smoke(at, epochs=epochs)
+    at.button(key="tr_start").click().run()
+    wait_until(at, lambda a: job(a).progress().step > 0)
+    return at
+
+
 def job(at: AppTest):
     return at.session_state[tr.JOB_KEY]
 
@@ -113,10 +122,7 @@ def test_train_to_the_end(runs_root):
 
 
 def test_pause_resume_stop(runs_root):
-    at = page(runs_root)
-    smoke(at, epochs=30)
-    at.button(key="tr_start").click().run()
-    wait_until(at, lambda a: job(a).progress().step > 0)
+    at = started(runs_root, epochs=30)
     at.button(key="tr_pause").click().run()
     assert at.button(key="tr_pause").disabled and not at.button(key="tr_resume").disabled
     wait_until(at, lambda a: "Paused at step" in texts(a.info))
@@ -138,10 +144,7 @@ def test_a_job_that_ends_while_the_page_draws_leaves_start_enabled(runs_root, mo
     "What it learned so far is saved" and then stop polling. CI once saw that race; here it is
     made every time, by answering the page's first question about the finished job as it
     would have been answered a moment earlier."""
-    at = page(runs_root)
-    smoke(at, epochs=30)
-    at.button(key="tr_start").click().run()
-    wait_until(at, lambda a: job(a).progress().step > 0)
+    at = started(runs_root, epochs=30)
     at.button(key="tr_stop").click().run()
     wait_until(at, lambda a: "What it learned so far is saved" in texts(a.info))
     assert not tr.job_busy(job(at)) and not at.button(key="tr_start").disabled
@@ -215,10 +218,7 @@ def test_a_paused_run_blocks_nobody_and_keeps_its_place(runs_root, tmp_path, one
 
 
 def test_step_advances_a_paused_run_by_exactly_one_step(runs_root):
-    at = page(runs_root)
-    smoke(at, epochs=200)
-    at.button(key="tr_start").click().run()
-    wait_until(at, lambda a: job(a).progress().step > 0)
+    at = started(runs_root, epochs=200)
     at.button(key="tr_pause").click().run()
     wait_until(at, lambda a: "Paused at step" in texts(a.info))
     assert not at.button(key="tr_step").disabled
