@@ -142,17 +142,14 @@ def sticky(key: str, default, options=None):
     `options`, a value outside them (None, a stale index) falls back to the last valid one.
     """
     saved = st.session_state.setdefault(STICKY_KEY, {})
-
-    if options is None:
-        if key not in st.session_state:
-            st.session_state[key] = saved.get(key, default)
-        saved[key] = st.session_state[key]
-        return key
     value = st.session_state.get(key, saved.get(key, default))
-    if value not in options:  # e.g. None from a widget the browser re-created empty
+    if options is not None and value not in options:  # e.g. None from a widget re-created empty
         value = saved.get(key, default) if saved.get(key, default) in options else default
-    # Assigned on every run, not only when missing: a choice a run did not draw (an early return
-    # after a rejected upload) keeps its value, and the browser is told it again when it returns.
+    # Assigned on every run, not only when missing, so that every run tells the browser the value
+    # (Streamlit sends it only for a key assigned in that run). Otherwise a run cut short before it
+    # drew the widget (a click while the page is still loading) leaves the browser drawing the
+    # widget at its own default on the next run, and its next message sends that default back:
+    # settings in the closed Advanced settings expander turned into 0, 1 or "" that way.
     st.session_state[key] = value
     saved[key] = value
     return key
