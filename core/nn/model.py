@@ -113,7 +113,7 @@ def _check_values(cfg: ModelConfig) -> None:
     _check_choice("activation", cfg.activation, ACTIVATIONS)
     _check_choice("head", cfg.head, HEADS)
     _check_choice("output activation", cfg.output_activation, OUTPUT_ACTIVATIONS)
-    if not cfg.hidden_activations:
+    if cfg.hidden and not cfg.hidden_activations:  # with no hidden layer none is used
         raise LabError("Give at least one activation for the hidden layers.")
     for a in cfg.hidden_activations:
         _check_choice("hidden-layer activation", a, ACTIVATIONS)

@@ -156,7 +156,7 @@ def test_unseeded_builds_differ():
         ({"image_size": 20}, "does not fit"),
         ({"activation": "swish"}, "Unknown activation"),
         ({"hidden_activations": ("relu", "softplus")}, "hidden-layer activation"),
-        ({"hidden_activations": ()}, "at least one"),
+        ({"hidden": (8,), "hidden_activations": ()}, "at least one"),
         ({"output_activation": "softmax"}, "output activation"),
         ({"head": "transformer"}, "Unknown head"),
         ({"conv_impl": "winograd"}, "Unknown convolution"),
@@ -177,6 +177,12 @@ def test_unseeded_builds_differ():
 def test_bad_configs_raise_laberror(changes, match):
     with pytest.raises(LabError, match=match):
         dataclasses.replace(FAST, **changes)
+
+
+def test_no_hidden_layer_needs_no_hidden_activation():
+    cfg = dataclasses.replace(FAST, hidden=(), hidden_activations=())
+    model = build_model(cfg, seed=0)
+    assert model(torch.zeros(2, 1, 100, 100)).shape == (2, cfg.n_classes)
 
 
 def test_lists_become_tuples():
