@@ -145,10 +145,16 @@ def traced_picture(small: np.ndarray, prob: np.ndarray | None) -> np.ndarray | N
     return None if traced is None else traced[0]
 
 
+def _marks_none(prob: np.ndarray | None) -> bool:
+    """Whether the segmentation network's answer `prob` (None: no network) marks no trace: fewer
+    than 8 pixels in its main parts."""
+    return prob is None or main_parts(prob > TRACE_P).sum() < 8
+
+
 def _traced(small: np.ndarray, prob: np.ndarray | None):
     """(traced_picture, bool (H, W) of the trace's core pixels, _around_trace's answer), or
     None."""
-    if prob is None or main_parts(prob > TRACE_P).sum() < 8:
+    if _marks_none(prob):
         return None
     near, bg = around = _around_trace(small, prob)
     if not near.any():  # marked only just, in pixels too scattered to place in the picture
@@ -457,6 +463,8 @@ def read_capture(
         first = _first_good(groups)
         if first is None and len(groups) == 1 and recognise is not None:
             taken = _recognised_in_graticule(group, recognise)
+            if taken is not None and not _backed(taken, small, segment, seen):
+                taken = None  # the graticule's own dots or lines, where no trace is marked
             if taken is not None:
                 sure = True
                 break
@@ -498,11 +506,17 @@ def _backed(res: CaptureResult, small: np.ndarray, segment: bool, seen: dict) ->
     """Whether a reading may end the search: the segmentation network (asked here where no try
     has asked it yet) marks no trace at all, or marks at least LOW_SUPPORT of the reading's
     pixels. A graticule's or a plot's reading of its grid lines, its axes or its labels is
-    passed over as _choose passes it over, before it is answered surely."""
+    passed over as _choose passes it over, before it is answered surely. Where the network
+    marks no trace, seen["sees_none"] is set: the reading is then not trusted (read_capture),
+    e.g. an empty screen's dotted graticule read as a pulse train."""
     if not segment:
         return True
     if "prob" not in seen:
         seen["prob"] = trace_probability(small)
+    if seen["prob"] is not None and _marks_none(seen["prob"]):
+        # The reading ends the search but is not trusted: the network sees no waveform here
+        # (as the try that reads its trace would have found, had the search gone on to it).
+        seen["sees_none"] = True
     marked = marked_by_network(seen["prob"], small.shape[:2])
     if marked is None or not marked.any():
         return True

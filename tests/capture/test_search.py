@@ -514,6 +514,18 @@ def test_where_the_segmentation_network_sees_no_trace_the_reading_is_not_trusted
     assert sine.seen_by_network is not False and sine.confident
 
 
+def test_an_empty_screens_graticule_is_not_trusted_however_surely_it_is_recognised():
+    """Empty scope screens whose dotted graticule the rules read as a pulse train: asked with a
+    network that recognises anything surely, the reading ended the search and was answered a
+    sure square. The segmentation network marks no trace there (or little of the reading),
+    so the reading is passed over or not trusted."""
+    for seed in (140144, 141074):
+        res = read_capture(render_capture("screen", "none", seed).image, recognise=lambda x: 1.0)
+        assert not res.confident, seed
+    square = read_capture(render_capture("screen", "square", 140000).image, recognise=lambda x: 1.0)
+    assert square.confident and square.seen_by_network is not False
+
+
 def test_a_trace_and_its_halo_in_another_colour_are_one_trace():
     h, w = 200, 300
     img = np.full((h, w, 3), 255, np.uint8)
