@@ -145,11 +145,13 @@ def sticky(key: str, default, options=None):
     value = st.session_state.get(key, saved.get(key, default))
     if options is not None and value not in options:  # e.g. None from a widget re-created empty
         value = saved.get(key, default) if saved.get(key, default) in options else default
-    # Assigned on every run, not only when missing, so that every run tells the browser the value
-    # (Streamlit sends it only for a key assigned in that run). Otherwise a run cut short before it
-    # drew the widget (a click while the page is still loading) leaves the browser drawing the
-    # widget at its own default on the next run, and its next message sends that default back:
-    # settings in the closed Advanced settings expander turned into 0, 1 or "" that way.
+    # Assigned on every run, not only when missing. The browser adopts a widget's value only from
+    # a run that assigned its key; otherwise it keeps its own, or the widget's default where it
+    # never had one. A run cut short before it drew the widget (a click while the page is still
+    # loading) then left the browser drawing it at that default on the next run, and its next
+    # message sent the default back: settings in the closed Advanced settings expander turned
+    # into 0, 1 or "" that way. And a choice a run did not draw (an early return after a
+    # rejected upload) keeps its value, and the browser is told it again when it returns.
     st.session_state[key] = value
     saved[key] = value
     return key

@@ -514,8 +514,9 @@ def _backed(res: CaptureResult, small: np.ndarray, segment: bool, seen: dict) ->
     if "prob" not in seen:
         seen["prob"] = trace_probability(small)
     if seen["prob"] is not None and _marks_none(seen["prob"]):
-        # The reading ends the search but is not trusted: the network sees no waveform here
-        # (as the try that reads its trace would have found, had the search gone on to it).
+        # The reading ends the search but is not trusted: the network marks no trace at all
+        # (as _traced, in the try that reads its trace, would have found, had the search gone
+        # on to it; a mark that is only a frame is judged there alone, not here).
         seen["sees_none"] = True
     marked = marked_by_network(seen["prob"], small.shape[:2])
     if marked is None or not marked.any():

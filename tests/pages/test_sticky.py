@@ -33,3 +33,15 @@ def test_every_rerun_tells_the_browser_each_sticky_value(runs_root, name):
     assert {w.key for w in again} == {w.key for w in first}
     untold = [w.key for w in again if not w.proto.set_value]
     assert not untold, f"drawn without their values on a rerun: {untold}"
+
+
+def test_a_changed_setting_is_what_later_reruns_tell_the_browser(runs_root):
+    at = open_page("Train")
+    at.number_input(key="tr_epochs").set_value(7)
+    at.text_input(key="tr_hidden_activations").set_value("tanh")
+    check(at.run())
+    for _ in range(2):  # the run of the change, then one after it (as after another click)
+        check(at.run())
+        epochs, acts = at.number_input(key="tr_epochs"), at.text_input(key="tr_hidden_activations")
+        assert epochs.proto.set_value and epochs.value == 7
+        assert acts.proto.set_value and acts.value == "tanh"
