@@ -444,8 +444,10 @@ def read_capture(
     plot-area rules go first (a screenshot's graticule also gives the time axis); where they do
     not find a clear waveform, the trace the segmentation network points at (where its weights
     are shipped and `segment`), then the whole picture, a line-contrast picture and the other
-    colours. Readings of pixels that network does not mark as trace are passed over, and where
-    it marks no trace at all the reading is not confident (seen_by_network False).
+    colours. Readings of pixels that network does not mark as trace are passed over, parts of
+    the reading kept that it marks nowhere (a label in the trace's colour) are left out
+    (_marked_parts), and where it marks no trace at all the reading is not confident
+    (seen_by_network False).
 
     recognise: the answering network's top class probability for a network input. Where given,
     a graticule's reading it recognises surely is kept though less clearly waveform-like
@@ -480,6 +482,7 @@ def read_capture(
         taken = _recognised_trace(groups, recognise)
         sure = taken is not None
     best = taken if taken is not None else _choose(groups, marked, small.shape[:2])
+    best = _marked_parts(best, small, marked, size, thickness)
     others = []
     if recognise is not None and not sure and not seen.get("sees_none"):
         candidates = [*groups, seen.get("parts", [])]
@@ -500,6 +503,27 @@ def read_capture(
             "whatever the rules read: click on the trace, or crop to the plot, if there is one."
         )
     return best
+
+
+def _marked_parts(res: CaptureResult, small, marked, size: int, thickness: int) -> CaptureResult:
+    """The reading again without the parts of its trace the segmentation network marks nowhere
+    (8-connected, none of their pixels marked: a readout or a label in the trace's colour beside
+    the trace), where it marks some of the rest; the reading as it was where nothing would go,
+    or where over half of it would (that network misses faint or flat stretches)."""
+    if marked is None or not marked.any():
+        return res
+    m = _placed(res, small.shape[:2])
+    n = int(m.sum())
+    kept = grown(m & marked, m)
+    if not n or int(kept.sum()) in (n, 0) or kept.sum() < 0.5 * n:
+        return res
+    out = mask_reading(small, kept, size=size, thickness=thickness,
+                       view=(res.crop_box[0], res.crop_box[2]))  # fmt: skip
+    if not out.found or waveform_likeness(out.network_input) < waveform_likeness(res.network_input):
+        return res
+    x0, y0, x1, y1 = out.crop_box
+    out.cropped, out.crop_method = small[y0:y1, x0:x1], res.crop_method
+    return out
 
 
 def _backed(res: CaptureResult, small: np.ndarray, segment: bool, seen: dict) -> bool:

@@ -14,6 +14,7 @@ from core.capture.search import (
     GOOD,
     _backed,
     _choose,
+    _marked_parts,
     _placed,
     _read_better,
     _shrink,
@@ -524,6 +525,40 @@ def test_an_empty_screens_graticule_is_not_trusted_however_surely_it_is_recognis
         assert not res.confident, seed
     square = read_capture(render_capture("screen", "square", 140000).image, recognise=lambda x: 1.0)
     assert square.confident and square.seen_by_network is not False
+
+
+def test_parts_of_a_reading_the_trace_network_marks_nowhere_are_left_out():
+    """A readout in the trace's colour above the trace, which the rules read with it: the part
+    the segmentation network marks nowhere is left out and the reading made again. A flat
+    stretch it leaves unmarked but that joins a marked one stays, and where over half the
+    reading would go the reading is kept as it was."""
+    h, w = 200, 600
+    img = np.zeros((h, w, 3), np.uint8)
+    xs = np.arange(30, 570)
+    ys = (150 - 100 * (1 - np.exp(-(xs - 30) / 80.0))).astype(int)  # an RC charge
+    img[ys, xs] = (255, 140, 0)
+    img[ys + 1, xs] = (255, 140, 0)
+    img[10:22, 200:260:4] = (255, 140, 0)  # "Menu" in the trace's colour, apart from it
+    trace = img.any(2)
+    trace[10:22] = False
+    read = mask_reading(img, img.any(2))
+    marked = trace & (np.arange(w) < 300)[None]  # the curve; its flat end left unmarked
+    out = _marked_parts(read, img, marked, 100, 2)
+    assert out is not read
+    placed = _placed(out, (h, w))
+    assert not placed[:25].any()  # the readout is gone
+    assert placed.any(0)[30:570].mean() > 0.95  # the whole curve, its unmarked flat end too
+    assert out.network_input[:, :10].any() and waveform_likeness(out.network_input) >= 0.8
+    label = img.any(2) & ~trace  # marked only where over half the reading would go: kept
+    assert _marked_parts(read, img, label, 100, 2) is read
+    assert _marked_parts(read, img, None, 100, 2) is read
+    # Generated screen 160648: an RC charge with "Menu f=1kHz" in its orange above it. Read
+    # with the label (a bump over the curve's top) it was answered a sure gaussian.
+    cap = render_capture("screen", "other", 160648)
+    res = read_capture(cap.image)
+    assert (
+        res.found and not _placed(res, cap.image.shape[:2])[: int(0.1 * cap.image.shape[0])].any()
+    )
 
 
 def test_a_trace_and_its_halo_in_another_colour_are_one_trace():
