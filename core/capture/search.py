@@ -515,7 +515,7 @@ def _marked_parts(res: CaptureResult, small, marked, size: int, thickness: int) 
     m = _placed(res, small.shape[:2])
     n = int(m.sum())
     kept = grown(m & marked, m)
-    if not n or int(kept.sum()) in (n, 0) or kept.sum() < 0.5 * n:
+    if not 0.5 * n <= kept.sum() < n:  # nothing would go, or over half of it
         return res
     out = mask_reading(small, kept, size=size, thickness=thickness,
                        view=(res.crop_box[0], res.crop_box[2]))  # fmt: skip
