@@ -697,7 +697,9 @@ def _read_better(best, readings, recognise, marked, shape) -> CaptureResult:
     may take in the end of a cursor), which one the search met first says nothing about which
     is truer, and the answer's surety does. Between readings it would answer unsure alike (an
     untrained network's) that surety is noise, and the first stays."""
-    first = recognise(best.network_input)
+    # A reading the finder does not trust is answered unsure however surely it is recognised
+    # (a square wave read with other channels' lines through it), as recognised() ranks it.
+    first = recognise(best.network_input) / (1 if best.confident else 2)
     if first >= SURE:
         return best
     like = next((q for group in readings for res, q in group if res is best), None)

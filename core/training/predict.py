@@ -225,14 +225,16 @@ def recognised(predictor: Predictor, result):
     """The reading to answer from: where the automatic reading found several distinct traces read
     well (result.others: a second channel, the data beside its fit, the curves of a textbook
     figure), the one the network recognises most surely (`surety`: a reading it would answer
-    surely before any it would not), with the rest as its `others`; the reading itself
-    otherwise. A picture of a sine and a triangle is answered about the sine; one of triangles
-    alone stays unsure."""
+    surely before any it would not; a reading the finder does not trust, `confident` False,
+    is answered unsure whatever the network says, and ranks so), with the rest as its
+    `others`; the reading itself otherwise. A picture of a sine and a triangle is answered
+    about the sine; one of triangles alone stays unsure."""
     others = list(getattr(result, "others", None) or [])
     if not others:
         return result
     readings = [result, *others]
     top = surety(predictor, np.stack([r.network_input for r in readings]))
+    top /= [1 if getattr(r, "confident", True) else 2 for r in readings]  # answered unsure too
     j = int(np.argmax(top))
     if j == 0:
         return result

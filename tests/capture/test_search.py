@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
@@ -201,6 +203,20 @@ def test_a_reading_recognised_far_more_surely_is_answered_over_the_first_one_rea
     assert _read_better(first, readings, recognise(0.92, 0.99), None, SHAPE) is first
     # where the segmentation network marks only the other line, the reading is no trace of it
     assert _read_better(first, readings, recognise(0.4, 0.97), bottom, SHAPE) is first
+
+
+def test_a_first_reading_the_finder_does_not_trust_does_not_end_the_search_however_recognised():
+    first, again, scrap, bottom, recognise = _one_trace_read_twice()
+    doubted = dataclasses.replace(first, network_input=first.network_input.copy())
+    doubted.network_input[:, 30:] = 0  # a scrap of it: answered unsure whatever its surety
+    assert not doubted.confident
+    readings = [[(doubted, 0.3)], [(again, 0.8), (scrap, 0.3)]]
+    sure = {id(doubted.network_input): 0.99, id(again.network_input): 0.97}
+    chosen = _read_better(doubted, readings, lambda x: sure.get(id(x), 1.0), None, SHAPE)
+    assert chosen is again
+    # trusted and recognised at 0.99, the first reading is kept
+    readings = [[(first, 0.9)], [(again, 0.8), (scrap, 0.3)]]
+    assert _read_better(first, readings, recognise(0.99, 0.97), None, SHAPE) is first
 
 
 def test_of_two_readings_equally_like_a_waveform_the_one_recognised_more_surely_is_answered():

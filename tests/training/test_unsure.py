@@ -213,3 +213,39 @@ def test_a_reading_answered_unsure_is_not_chosen_over_one_answered_surely_nor_en
     # reading does not stop at it; answered surely at 0.95, it does.
     assert recogniser(doubting)(res.network_input) < SURE
     assert recogniser(_SureOf(res.network_input))(res.network_input) >= SURE
+
+
+def test_a_reading_the_finder_does_not_trust_is_not_chosen_however_surely_it_is_recognised():
+    import dataclasses
+
+    from core.capture import read_capture, read_image_u8
+    from core.training.predict import recognised
+
+    rgb = read_image_u8(_png((("sawtooth", "yellow"), ("sine", "cyan"))), name="2.png")
+    res = read_capture(rgb, recognise=lambda x: 0.5)
+    (other,) = res.others
+
+    class _AlsoSureOf(_SureOf):
+        """Sure of `x` at 0.8, and of `also` at 0.99."""
+
+        def __init__(self, x, also):
+            super().__init__(x, sure=0.8)
+            self.also = also
+
+        def probabilities(self, xs):
+            p = super().probabilities(xs)
+            p[[np.array_equal(x, self.also) for x in xs]] = [0.99, 0.01]
+            return p
+
+    # The first reading cut to a scrap a third of the width across: the finder's doubt makes
+    # its answer unsure whatever the network says, so the other trace, answered surely at 0.8,
+    # is the one answered, though the scrap's top class is the higher.
+    scrap = res.network_input.copy()
+    scrap[:, 30:] = 0
+    doubted = dataclasses.replace(res, network_input=scrap, others=[other])
+    assert not doubted.confident and other.confident
+    chosen = recognised(_AlsoSureOf(other.network_input, also=scrap), doubted)
+    assert np.array_equal(chosen.network_input, other.network_input)
+    # trusted, the first reading recognised at 0.99 is the one answered
+    trusted = dataclasses.replace(res, others=[other])
+    assert recognised(_AlsoSureOf(other.network_input, also=res.network_input), trusted) is trusted
