@@ -9,6 +9,7 @@ SCATTERED = 0.15  # largest part's share of a mask's pixels below which it is do
 DOT_REACH = 0.05  # share of the width within which a dot is joined to the next one
 MIN_DOTS, MAX_DOTS = 20, 3000  # parts a dots display's trace is made of
 DOT_SIZE = 0.03  # share of a mask's height and width a dot spans at most
+MARKER = 0.05  # share of a mask's width a plot's marker spans at most, across and up
 DOT_LINE = 0.8  # share of its columns in which a dots display's joined trace is one line
 
 
@@ -190,7 +191,8 @@ def scattered(mask: np.ndarray, corners: bool = True) -> bool:
     """Whether bool `mask` is a dots display's trace rather than lines: many parts (joined where
     they touch at a corner, as a thin steep line's pixels do, unless `corners` is False: a
     coarse mask, whose cells merged them already), none holding SCATTERED of the
-    pixels, most pixels in dot-sized parts (DOT_SIZE of the height and width at most) and those
+    pixels, most pixels in dot-sized parts (DOT_SIZE of the height and width at most, or MARKER
+    of the width either way: a plot's markers, large beside a low trace's height) and those
     spread along its columns and up and down its rows, one above another, as the samples of a
     trace are (not a line broken into long pieces, not tick labels in a row or a column, not
     lines of text)."""
@@ -201,7 +203,8 @@ def scattered(mask: np.ndarray, corners: bool = True) -> bool:
     area, top, bot, left, right = part_boxes(rows, starts, stops, labels, n, (h, w))
     if area.max() >= SCATTERED * area.sum():
         return False
-    dot = (bot - top <= max(4, DOT_SIZE * h)) & (right - left <= max(4, DOT_SIZE * w))
+    most = max(4, MARKER * w)  # a plot's marker (MARKER > DOT_SIZE), either way
+    dot = (bot - top <= max(most, DOT_SIZE * h)) & (right - left <= most)
     if area[dot].sum() < 0.5 * area.sum():  # also where no part is dot-sized
         return False
     cx, cy = (left + right)[dot] / 2, (top + bot)[dot] / 2

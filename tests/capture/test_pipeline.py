@@ -600,6 +600,33 @@ def test_a_dots_display_is_read_as_the_line_its_dots_stand_for(step, r):
     assert 7 <= np.count_nonzero(np.diff(mid) == 1) <= 9
 
 
+def marker_plot(r: int, step: int, cycles: int, amp: int) -> np.ndarray:
+    """800x500 white plot with axes and a sine of amplitude `amp` px drawn as markers alone (a
+    scatter plot, or matplotlib's marker with no line): a round marker of radius `r` every
+    `step` px across."""
+    im = Image.new("RGB", (800, 500), "white")
+    d = ImageDraw.Draw(im)
+    d.line((60, 440, 760, 440), fill="black", width=2)
+    d.line((60, 40, 60, 440), fill="black", width=2)
+    for x in np.arange(80, 750, step):
+        y = 240 - amp * np.sin(2 * np.pi * cycles * (x - 80) / 670)
+        d.ellipse((x - r, y - r, x + r, y + r), fill=(30, 120, 200))
+    return np.asarray(im)
+
+
+@pytest.mark.parametrize(("r", "step", "cycles", "amp"), [(7, 12, 6, 80), (6, 14, 5, 100),
+                                                          (8, 16, 4, 80)])  # fmt: skip
+def test_a_plot_of_markers_is_read_as_the_line_they_stand_for(r, step, cycles, amp):
+    # Markers 13 to 17 px across are 6% to 8% of the trace's rows, more than a scope's dots
+    # (DOT_SIZE of the height): judged by the height alone they were no dots, and the reading
+    # was a row of blobs with gaps (a sine so read was answered a gaussian).
+    x = extract_trace(marker_plot(r, step, cycles, amp)).network_input
+    assert x.any(0).mean() > 0.9 and largest_part(x) == 1.0
+    assert looks_smooth(x)
+    mid = x[45:55].any(0).astype(int)  # the middle row crossed twice a cycle
+    assert 2 * cycles - 1 <= np.count_nonzero(np.diff(mid) == 1) <= 2 * cycles + 1
+
+
 def test_only_a_trace_of_dots_is_joined_into_a_line():
     dots = np.zeros((60, 200), bool)
     for x in range(10, 190, 4):
