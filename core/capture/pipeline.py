@@ -197,6 +197,12 @@ def axes_only(mask: np.ndarray, reach: float = 0.5, share: float = 0.9) -> bool:
 
 
 def box_only(mask: np.ndarray, reach: float = 0.6, share: float = 0.8) -> bool:
+    """True where bool (h, w) holds little but a box's outline, whole (_whole_box) or in part
+    (box_in_part): a dialog's or a legend's frame, a screen's border."""
+    return _whole_box(mask, reach, share) or box_in_part(mask, share=share)
+
+
+def _whole_box(mask: np.ndarray, reach: float, share: float) -> bool:
     """True where bool (h, w) holds little but a box's outline: a dialog's or a legend's frame,
     a screen's border, straight or tilted in a photo. Over `reach` of the mask's columns its
     topmost and its lowest pixels lie apart on two straight lines (a square wave's two levels
@@ -221,6 +227,54 @@ def box_only(mask: np.ndarray, reach: float = 0.6, share: float = 0.8) -> bool:
         near |= np.abs(r - fit[None, :]) <= 2
     sides = longest_runs(mask) >= 0.5 * float(np.median(bot[cols] - top[cols]))
     near[:, np.convolve(sides, np.ones(5), "same") > 0] = True
+    return bool((mask & near).sum() >= share * n)
+
+
+def box_in_part(mask: np.ndarray, overlap: float = 0.25, share: float = 0.8) -> bool:
+    """True where bool (h, w) holds little but part of a box's outline, as the segmentation
+    network marks a dialog's frame where its fill is light: two level lines, one above the
+    other over one unbroken stretch of `overlap` of the columns or more, joined by a side at
+    an end of that stretch and by none within it, with `share` of the pixels within 2 px of
+    those lines and sides. A square wave's levels take turns (they are never both in a column
+    but at an edge), two channels' levels are more than two lines, and a flat line alone has
+    no side."""
+    n = int(mask.sum())
+    if n == 0:
+        return False
+    h, w = mask.shape
+    span = np.flatnonzero(mask.any(0))
+    width = span[-1] + 1 - span[0]
+    rows = mask.sum(1).astype(float)
+    rows = np.convolve(rows, np.ones(5), "same")  # a line a photo leaves tilted a little
+    lines = []
+    for _ in range(2):
+        y = int(np.argmax(rows))
+        if rows[y] < overlap * width:
+            return False
+        lines.append(y)
+        rows[max(0, y - 6) : y + 7] = 0
+    r = np.arange(h)[:, None]
+    near, on = np.zeros_like(mask), []
+    for y in sorted(lines):
+        ys, xs = np.nonzero(mask[max(0, y - 4) : y + 5])
+        if np.ptp(xs) < overlap * width:  # a column's run, not a level line
+            return False
+        fit = np.polyval(np.polyfit(xs, ys + max(0, y - 4), 1), np.arange(w))
+        band = np.abs(r - fit[None, :]) <= 2
+        near |= band
+        on.append((mask & band).any(0))
+    both = np.flatnonzero(on[0] & on[1])
+    if len(both) < overlap * width or both[-1] + 1 - both[0] > 1.5 * len(both):
+        return False  # not both levels over one stretch: a square wave's, or two channels'
+    lo, hi = sorted(lines)
+    between = mask[lo + 3 : hi - 2].sum(0)  # a side the network marks in pieces
+    sides = np.flatnonzero(np.convolve(between, np.ones(3), "same") >= 0.3 * (hi - lo))
+    inside = sides[(sides > both[0] + 3) & (sides < both[-1] - 3)]
+    reach = max(3, 0.05 * width)  # a corner the network marks rounded, or leaves out
+    ends = sides[(np.abs(sides - both[0]) <= reach) | (np.abs(sides - both[-1]) <= reach)]
+    if len(inside) or not len(ends):
+        return False
+    near[:, np.clip(ends[:, None] + np.arange(-2, 3), 0, w - 1).ravel()] = True
     return bool((mask & near).sum() >= share * n)
 
 

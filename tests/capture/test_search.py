@@ -10,7 +10,7 @@ from PIL import Image, ImageDraw
 
 from core.capture import extract_trace, read_capture, waveform_likeness
 from core.capture.masks import _close_columns, _dilate
-from core.capture.pipeline import axes_only, box_only, mask_reading
+from core.capture.pipeline import axes_only, box_in_part, box_only, mask_reading
 from core.capture.search import (
     DISTINCT,
     GOOD,
@@ -513,6 +513,46 @@ def test_a_box_outline_is_not_a_waveform_but_a_square_wave_or_two_traces_are():
     assert not box_only(square) and not box_only(both) and not box_only(_line(h, w, 100, 40))
     assert not mask_reading(np.zeros((h, w, 3), np.uint8), _box(h, w, 0.05)).found
     assert mask_reading(np.zeros((h, w, 3), np.uint8), square).found
+
+
+def _box_in_part(h: int, w: int, tilt: float = 0.0) -> np.ndarray:
+    """A dialog's frame as the segmentation network marks it: the top whole, the bottom from
+    60% of the way across, the right side in two pieces, and a few specks of its text."""
+    m = np.zeros((h, w), bool)
+    x = np.arange(20, 280)
+    m[(20 + tilt * (x - 20)).astype(int), x] = True
+    m[(170 + tilt * (x[x >= 180] - 20)).astype(int), x[x >= 180]] = True
+    m[20:80, 279] = m[130:171, 279] = True
+    m[60, 100:103] = m[100, 150:152] = True
+    return m
+
+
+def test_part_of_a_box_is_not_a_waveform_but_levels_that_take_turns_are():
+    h, w = 200, 300
+    x = np.arange(w)
+    assert box_only(_box_in_part(h, w)) and box_only(_box_in_part(h, w, tilt=0.01))
+    high = (x * 3 // w) % 2 == 0
+    square = np.zeros((h, w), bool)  # levels that take turns, joined by edges
+    square[np.where(high, 40, 150), x] = True
+    for edge in np.flatnonzero(np.diff(high)):
+        square[40:151, edge] = True
+    two = square | np.roll(square, 30, axis=0)  # two channels in step: four levels
+    dc = square.copy()
+    dc[180, :] = True  # and a flat channel below it
+    one = np.zeros((h, w), bool)  # one period: high, an edge, low
+    one[40, :180] = one[150, 180:] = one[40:151, 180] = True
+    for mask in (square, two, dc, one):
+        assert not box_only(mask)
+    lines = np.zeros((h, w), bool)  # two flat lines over part of the width and no side
+    lines[40, 20:280] = lines[150, 180:280] = True
+    side = lines.copy()
+    side[40:151, 279] = True
+    assert not box_in_part(lines) and box_in_part(side)
+    # As generated: a dialog over an empty screen, its frame marked in part, was read as one
+    # period of a square wave and answered surely; in a photo of one, too.
+    for look, seed in (("screen", 170984), ("photo", 170655)):
+        res = read_capture(render_capture(look, "none", seed).image, recognise=lambda x: 0.99)
+        assert not res.confident, (look, seed)
 
 
 def test_where_the_segmentation_network_sees_no_trace_the_reading_is_not_trusted():
