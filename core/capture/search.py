@@ -50,6 +50,7 @@ MAX_OTHERS = 4  # other traces kept for the answer to choose among
 LIKELY = 0.5  # a reading at least this waveform-like is another trace where the network marks it
 SUPPORTED = 0.5  # share of such a reading's pixels the segmentation network must mark as trace
 LOW_SUPPORT = 0.2  # a reading with less of its pixels marked by that network is passed over
+LESS_MARKED = 0.25  # less of a reading's share marked than the first's: not answered over it
 RECOGNISED = 0.95  # a reading recognised this surely is answered over a less recognised one
 SURE = 0.9  # a first clear reading recognised this surely is answered without looking further
 VIEW_TOL = 30.0  # summed RGB: the least distance from a trace's background that ends its view
@@ -696,7 +697,11 @@ def _read_better(best, readings, recognise, marked, shape) -> CaptureResult:
     like a waveform (the rules' pick of a colour and all the segmentation network marks, which
     may take in the end of a cursor), which one the search met first says nothing about which
     is truer, and the answer's surety does. Between readings it would answer unsure alike (an
-    untrained network's) that surety is noise, and the first stays."""
+    untrained network's) that surety is noise, and the first stays. A reading with a share
+    of its pixels the segmentation network marks LESS_MARKED below `best`'s (where it marks
+    any) is not answered over it: it takes in what `best` leaves out (a label in the trace's
+    colour, a cursor), and what a junk reading is recognised as says nothing of the trace (a
+    staircase read with a channel's label under it was answered a sure square)."""
     # A reading the finder does not trust is answered unsure however surely it is recognised
     # (a square wave read with other channels' lines through it), as recognised() ranks it.
     first = recognise(best.network_input) / (1 if best.confident else 2)
@@ -705,7 +710,10 @@ def _read_better(best, readings, recognise, marked, shape) -> CaptureResult:
     like = next((q for group in readings for res, q in group if res is best), None)
     like = (waveform_likeness(best.network_input) if like is None else like) - TIE
     top, chosen, tied, tied_p = RECOGNISED, best, best, first
-    for res, q, *_ in _trusted(best, readings, marked, shape):
+    least = _support(best, marked, shape) - LESS_MARKED if marked is not None else 0.0
+    for res, q, _, _, support in _trusted(best, readings, marked, shape):
+        if support < least:  # it takes in a label or a cursor that `best` leaves out
+            continue
         p = recognise(res.network_input)
         if p >= top:
             top, chosen = p, res

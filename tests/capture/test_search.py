@@ -219,6 +219,19 @@ def test_a_first_reading_the_finder_does_not_trust_does_not_end_the_search_howev
     assert _read_better(first, readings, recognise(0.99, 0.97), None, SHAPE) is first
 
 
+def test_a_reading_taking_in_more_the_segmentation_network_leaves_out_is_not_answered_over_one():
+    first, again, scrap, bottom, recognise = _one_trace_read_twice()
+    h, w = SHAPE
+    top = _line(h, w, 50, 20)
+    readings = [[(first, 0.9)], [(again, 0.8), (scrap, 0.3)]]
+    # `again` takes in a second line beside the trace, which the network does not mark: half
+    # its pixels are marked where all of the first reading's are
+    assert _read_better(first, readings, recognise(0.4, 0.97), top, SHAPE) is first
+    # where it marks both lines, the reading recognised far more surely is answered
+    both = top | _line(h, w, 52, 20)
+    assert _read_better(first, readings, recognise(0.4, 0.97), both, SHAPE) is again
+
+
 def test_of_two_readings_equally_like_a_waveform_the_one_recognised_more_surely_is_answered():
     first, again, scrap, bottom, recognise = _one_trace_read_twice()
     tied = [[(first, 0.69)], [(again, 0.68), (scrap, 0.3)]]
