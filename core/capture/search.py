@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from PIL import Image, ImageFilter
 
+from core.capture.crossing import crossing_curves
 from core.capture.deskew import box_back, straightened, tilt_angle
 from core.capture.masks import _components, _dilate, grown, part_boxes, parts_mask, stroke_width
 from core.capture.pipeline import (
@@ -626,8 +627,10 @@ def _readings(small, size: int, thickness: int, segment: bool, seen: dict):
             # trace's screen (a channel it leaves unmarked): candidates for the picture's other
             # traces (a part of one trace in two colours is no better a reading of it), and for
             # this one only where its trace read whole is not clearly a waveform.
+            coloured = colour_parts(small, traced[1])
+            curves = [c for m in coloured or [traced[1]] for c in crossing_curves(m)]
             parts = [mask_reading(small, part, size=size, thickness=thickness, view=view)
-                     for part in [*colour_parts(small, traced[1]),
+                     for part in [*coloured, *curves,
                                   *other_channels(small, traced[1], traced[2], view)]]  # fmt: skip
             for r in parts:
                 x0, y0, x1, y1 = r.crop_box
