@@ -253,16 +253,15 @@ def box_in_part(mask: np.ndarray, overlap: float = 0.25, share: float = 0.8) -> 
             return False
         lines.append(y)
         rows[max(0, y - 6) : y + 7] = 0
-    r = np.arange(h)[:, None]
-    near, on = np.zeros_like(mask), []
+    bands, on = [], []
     for y in sorted(lines):
         ys, xs = np.nonzero(mask[max(0, y - 4) : y + 5])
         if np.ptp(xs) < overlap * width:  # a column's run, not a level line
             return False
         fit = np.polyval(np.polyfit(xs, ys + max(0, y - 4), 1), np.arange(w))
-        band = np.abs(r - fit[None, :]) <= 2
-        near |= band
-        on.append((mask & band).any(0))
+        rows = np.clip(np.round(fit).astype(int)[None, :] + np.arange(-2, 3)[:, None], 0, h - 1)
+        bands.append(rows)  # the rows within 2 px of the line, in each column
+        on.append(mask[rows, np.arange(w)].any(0))
     both = np.flatnonzero(on[0] & on[1])
     if len(both) < overlap * width or both[-1] + 1 - both[0] > 1.5 * len(both):
         return False  # not both levels over one stretch: a square wave's, or two channels'
@@ -274,6 +273,9 @@ def box_in_part(mask: np.ndarray, overlap: float = 0.25, share: float = 0.8) -> 
     ends = sides[(np.abs(sides - both[0]) <= reach) | (np.abs(sides - both[-1]) <= reach)]
     if len(inside) or not len(ends):
         return False
+    near = np.zeros_like(mask)
+    for rows in bands:
+        near[rows, np.arange(w)] = True
     near[:, np.clip(ends[:, None] + np.arange(-2, 3), 0, w - 1).ravel()] = True
     return bool((mask & near).sum() >= share * n)
 
