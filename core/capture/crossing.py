@@ -98,10 +98,11 @@ def crossing_curves(mask: np.ndarray) -> list[np.ndarray]:
             if not owners:
                 live.append(_Curve(x, a, b))
                 continue
+            edge = b - a > 3 * width + 2  # a run far longer than the line is wide
             for c in owners:
                 y = c.predicted(x)
-                if b - a > 3 * width + 2 and min(abs(y - a), abs(y - b + 1)) > tol:
-                    # through another curve's edge: only its own rows of it
+                at_end = min(abs(y - a), abs(y - b + 1)) <= tol
+                if edge and not at_end:  # through another curve's edge: its own rows of it
                     lo, hi = int(round(y - width / 2)), int(round(y + width / 2)) + 1
                     c.runs.append((x, max(a, lo), min(b, max(hi, lo + 1))))
                 else:
@@ -109,9 +110,9 @@ def crossing_curves(mask: np.ndarray) -> list[np.ndarray]:
                 if c.edge is not None:  # a new level: its slope is measured afresh
                     c.edge = None
                     c.points = [(x, (a + b - 1) / 2)]
-                elif b - a > 3 * width + 2 and min(abs(y - a), abs(y - b + 1)) <= tol:
-                    c.edge = (a, b)  # it reaches an edge's end: its height is at the far end
-                elif len(owners) > 1 or b - a > 3 * width + 2:  # a crossing: its own path
+                elif edge and at_end:  # it climbs the edge: its height is at the far end
+                    c.edge = (a, b)
+                elif edge or len(owners) > 1:  # a crossing: each keeps to its own path
                     c.points.append((x, y))
                 else:
                     c.points.append((x, (a + b - 1) / 2))

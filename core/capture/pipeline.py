@@ -259,9 +259,9 @@ def box_in_part(mask: np.ndarray, overlap: float = 0.25, share: float = 0.8) -> 
         if np.ptp(xs) < overlap * width:  # a column's run, not a level line
             return False
         fit = np.polyval(np.polyfit(xs, ys + max(0, y - 4), 1), np.arange(w))
-        rows = np.clip(np.round(fit).astype(int)[None, :] + np.arange(-2, 3)[:, None], 0, h - 1)
-        bands.append(rows)  # the rows within 2 px of the line, in each column
-        on.append(mask[rows, np.arange(w)].any(0))
+        band = np.clip(np.round(fit).astype(int)[None, :] + np.arange(-2, 3)[:, None], 0, h - 1)
+        bands.append(band)  # the rows within 2 px of the line, in each column
+        on.append(mask[band, np.arange(w)].any(0))
     both = np.flatnonzero(on[0] & on[1])
     if len(both) < overlap * width or both[-1] + 1 - both[0] > 1.5 * len(both):
         return False  # not both levels over one stretch: a square wave's, or two channels'
@@ -274,8 +274,8 @@ def box_in_part(mask: np.ndarray, overlap: float = 0.25, share: float = 0.8) -> 
     if len(inside) or not len(ends):
         return False
     near = np.zeros_like(mask)
-    for rows in bands:
-        near[rows, np.arange(w)] = True
+    for band in bands:
+        near[band, np.arange(w)] = True
     near[:, np.clip(ends[:, None] + np.arange(-2, 3), 0, w - 1).ravel()] = True
     return bool((mask & near).sum() >= share * n)
 
